@@ -1,0 +1,44 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint typecheck unit eval bench browser-deps clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# The CPU torch first: anything unpinned after it would pull a CUDA build.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: setup
+	$(PY) -m shanxi_qa chat
+
+browser-deps:
+	@test -x /usr/bin/chromium || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+		|| { echo "could not install chromium (need root and apt)"; exit 1; }; }
+
+lint: setup
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+test: setup browser-deps lint typecheck
+	HF_HUB_OFFLINE=1 $(VENV)/bin/pytest -q
+
+eval: setup
+	$(PY) -m shanxi_qa eval --report docs/eval
+
+bench: setup
+	$(PY) -m shanxi_qa bench
+
+clean:
+	rm -rf index/current index/.build-* .pytest_cache .mypy_cache .ruff_cache

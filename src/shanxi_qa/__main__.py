@@ -1,0 +1,3 @@
+from shanxi_qa.cli import main
+
+raise SystemExit(main())

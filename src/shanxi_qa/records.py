@@ -1,0 +1,110 @@
+"""Typed records passed between pipeline stages.
+
+The JSON that the CLI prints and the web API returns is ``dataclasses.asdict`` of
+:class:`Answer`: one contract for every front end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+BlockKind = Literal["headline", "standfirst", "byline", "body", "caption"]
+RetrievalMode = Literal["bm25", "dense", "hybrid"]
+RETRIEVAL_MODES: tuple[RetrievalMode, ...] = ("bm25", "dense", "hybrid")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph of a cleaned document: ``document.text[start:end]``."""
+
+    kind: BlockKind
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Repair:
+    """One change the cleaner made to the raw text, kept so every repair is visible."""
+
+    rule: str  # e.g. "dehyphenate", "rehyphenate", "stitch", "unescape", "credit"
+    before: str
+    after: str
+
+
+@dataclass
+class Document:
+    """A cleaned document. Offsets everywhere else point into ``text``."""
+
+    source: str  # path relative to the corpus parent, e.g. "seeds/article.txt"
+    text: str
+    blocks: list[Block]
+    repairs: list[Repair] = field(default_factory=list)
+
+    def paragraph_of(self, offset: int) -> int:
+        """1-based number of the block holding ``offset`` (0 when outside every block)."""
+        for number, block in enumerate(self.blocks, start=1):
+            if block.start <= offset < block.end:
+                return number
+        return 0
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a document, by offsets into the cleaned text."""
+
+    start: int
+    end: int
+
+
+@dataclass
+class Chunk:
+    """A retrieval unit: one or more whole blocks, or part of a long block."""
+
+    chunk_id: int
+    source: str
+    paragraph: int  # 1-based number of the first block the chunk covers
+    kind: BlockKind
+    start: int
+    end: int
+    text: str
+    sentences: list[Sentence]
+    tokens: int
+
+
+@dataclass
+class Hit:
+    """A retrieved chunk with its fused score and per-retriever ranks (1-based, 0 = not found)."""
+
+    chunk: Chunk
+    score: float
+    dense_rank: int = 0
+    bm25_rank: int = 0
+
+
+@dataclass
+class Quote:
+    """A verbatim quote: ``text == cleaned_document[start:end]``."""
+
+    text: str
+    source: str
+    paragraph: int
+    start: int
+    end: int
+    score: float
+    context: str  # the whole paragraph the quote lies in
+    context_start: int  # offset of ``context`` in the cleaned document
+
+
+@dataclass
+class Answer:
+    """What ``ask`` returns; ``asdict`` of it is the JSON contract."""
+
+    question: str
+    answer: str | None
+    abstained: bool
+    confidence: float
+    quotes: list[Quote]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
