@@ -1,0 +1,437 @@
+"""Extractive answering: choose the sentence that answers, the shortest span inside it,
+and whether to abstain.
+
+Similarity alone cannot tell a question the article answers from one it only resembles
+("total GDP in 2024" scores as high as real questions), so the decision also checks what
+the question asks for against what the sentence holds: the answer type, the focus noun,
+the numbers and names the question insists on, and how much of the question is covered.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from shanxi_qa.embed import Vectors
+from shanxi_qa.index import LoadedIndex
+from shanxi_qa.question import AnswerType, QuestionAnalysis
+from shanxi_qa.records import Answer, Hit, Quote
+from shanxi_qa.text import STOPWORDS, content_terms, stem, word_spans
+
+_MONTHS = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_DATE = re.compile(
+    rf"\b(?:{_MONTHS}\s+\d{{1,2}}(?:,?\s+\d{{4}})?|{_MONTHS}\s+\d{{4}}|{_MONTHS}(?=[\s,.])"
+    r"|(?:the\s+end\s+of\s+|early\s+|late\s+|mid-)?(?:1[89]|20)\d{2}s?"
+    r"|(?:last|this|next)\s+(?:year|month|week)|yesterday|today)\b"
+)
+_UNITS = frozenset(
+    """
+        percent percentage points kilometers kilometres km meters metres m kilograms kg
+        tons tonnes kilowatt-hours kwh kilowatts kw megawatts mw gigawatts gw watts
+        hours hour minutes seconds days weeks months years yuan dollars euros usd rmb
+        per square cubic hectares acres miles feet inches liters litres people persons
+        times fold places points
+    """.split()
+)
+_SCALES = r"(?:\s(?:hundred|thousand|million|billion|trillion))?"
+_NUMBER = re.compile(
+    r"(?:\b(?:more than|less than|about|around|nearly|over|almost|up to|approximately)\s)?"
+    rf"(?:\$|¥|€|£)?\b\d[\d,]*(?:\.\d+)?(?:%)?{_SCALES}"
+    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"hundred|thousand|twofold|threefold|fourfold|first|second|third|fourth|fifth|tenth)\b"
+    r"(?:\s(?:places|times|percent))?",
+    re.IGNORECASE,
+)
+_CAPITALISED = re.compile(
+    r"(?:[A-Z][\w'’&.-]*|&)(?:\s+(?:of|and|the|for|de|&)?\s*[A-Z][\w'’&.-]*)*"
+)
+_TITLES = frozenset(
+    """
+        governor mayor president minister premier chairman chairwoman secretary director
+        engineer deputy chief professor dr mr ms mrs vice general manager executive
+    """.split()
+)
+_ORG_WORDS = frozenset(
+    """
+        group corp corporation company co inc ltd forum bureau unit park industry
+        industries equipment auto congress network initiative institute university
+        ministry commission bank association council committee agency factory steel
+    """.split()
+)
+_PLACE_WORDS = frozenset(
+    """
+        city county province district village town region country mountains river
+    """.split()
+)
+_PLACE_PREPOSITIONS = frozenset(["in", "at", "from", "near", "to", "across", "of"])
+
+
+@dataclass(frozen=True)
+class AnswerConfig:
+    """Answering settings, checked where they enter."""
+
+    abstain_below: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.abstain_below <= 1.0:
+            raise ValueError(
+                "abstain_below must be within [0, 1]. "
+                f"Currently, abstain_below is {self.abstain_below}"
+            )
+
+
+@dataclass
+class _Candidate:
+    hit: Hit
+    start: int
+    end: int
+    score: float
+    features: dict[str, float]
+
+
+class TermStatistics:
+    """Sentence-level document frequencies, for idf weights of question terms."""
+
+    def __init__(self, index: LoadedIndex) -> None:
+        self.sentences = 0
+        self.frequency: dict[str, int] = {}
+        for chunk in index.chunks:
+            text = index.documents[chunk.source].text
+            for sentence in chunk.sentences:
+                self.sentences += 1
+                for term in set(content_terms(text[sentence.start : sentence.end])):
+                    self.frequency[term] = self.frequency.get(term, 0) + 1
+
+    def idf(self, term: str) -> float:
+        count = self.frequency.get(term, 0)
+        return math.log(1.0 + (self.sentences + 1) / (count + 0.5))
+
+
+def _terms_match(question_term: str, text_terms: set[str]) -> bool:
+    if question_term in text_terms:
+        return True
+    # Same first six letters: "intelligence"/"intelligent", "transformation"/"transform".
+    if len(question_term) >= 6:
+        return any(
+            len(t) >= 6 and t[:6] == question_term[:6] and abs(len(t) - len(question_term)) <= 4
+            for t in text_terms
+        )
+    return False
+
+
+def match_weight(analysis: QuestionAnalysis, term: str, text_terms: set[str]) -> float:
+    """1.0 when ``term`` itself occurs, else the similarity of its closest synonym that does."""
+    if _terms_match(term, text_terms):
+        return 1.0
+    return max(
+        (
+            weight
+            for alternative, weight in analysis.expansions.get(term, ())
+            if alternative in text_terms
+        ),
+        default=0.0,
+    )
+
+
+def weighted_coverage(
+    analysis: QuestionAnalysis, text_terms: set[str], statistics: TermStatistics
+) -> float:
+    """Share of the question's terms (idf-weighted) that ``text_terms`` holds, synonyms partly."""
+    total = matched = 0.0
+    for term in analysis.terms:
+        weight = statistics.idf(term)
+        total += weight
+        matched += weight * match_weight(analysis, term, text_terms)
+    return matched / total if total else 0.0
+
+
+def _sigmoid(value: float) -> float:
+    return 1.0 / (1.0 + math.exp(-value))
+
+
+# Weights of the abstention model: a logistic regression over the features of the best
+# sentence. See ``Answerer.confidence``.
+CONFIDENCE_WEIGHTS = {
+    "bias": -4.0,
+    "coverage": 4.0,
+    "dense": 3.0,
+    "type_found": 1.5,
+    "focus_head": 2.0,
+    "numbers_missing": -4.0,
+    "names_missing": -2.0,
+}
+
+
+class Answerer:
+    """Turns retrieved chunks into an :class:`Answer` with verbatim quotes."""
+
+    def __init__(self, index: LoadedIndex, config: AnswerConfig | None = None) -> None:
+        self.index = index
+        self.config = config or AnswerConfig()
+        self.statistics = TermStatistics(index)
+
+    def answer(
+        self, analysis: QuestionAnalysis, question_vector: Vectors, hits: list[Hit], question: str
+    ) -> Answer:
+        candidates = self.candidates(analysis, question_vector, hits)
+        if not candidates:
+            return Answer(question=question, answer=None, abstained=True, confidence=0.0, quotes=[])
+        best = max(candidates, key=lambda c: c.score)
+        confidence = self.confidence(best.features)
+        quote = self._quote(best)
+        if confidence < self.config.abstain_below:
+            return Answer(
+                question=question,
+                answer=None,
+                abstained=True,
+                confidence=round(confidence, 3),
+                quotes=[quote],
+            )
+        return Answer(
+            question=question,
+            answer=extract_span(analysis, quote.text),
+            abstained=False,
+            confidence=round(confidence, 3),
+            quotes=[quote],
+        )
+
+    def candidates(
+        self, analysis: QuestionAnalysis, question_vector: Vectors, hits: list[Hit]
+    ) -> list[_Candidate]:
+        """Every sentence of the retrieved chunks, scored as the answer's home."""
+        vector = question_vector.reshape(-1)
+        candidates = []
+        for hit in hits:
+            chunk = hit.chunk
+            document = self.index.documents[chunk.source]
+            block = document.blocks[chunk.paragraph - 1]
+            context = document.text[min(block.start, chunk.start) : max(block.end, chunk.end)]
+            context_terms = set(content_terms(context))
+            for sentence_index, sentence in enumerate(chunk.sentences):
+                text = document.text[sentence.start : sentence.end]
+                features = self.features(
+                    analysis,
+                    text,
+                    context,
+                    context_terms,
+                    float(
+                        np.dot(
+                            self.index.sentence_vectors[
+                                self.index.sentence_row(chunk.chunk_id, sentence_index)
+                            ],
+                            vector,
+                        )
+                    ),
+                )
+                score = (
+                    0.45 * features["dense"]
+                    + 0.35 * features["sentence_coverage"]
+                    + 0.10 * features["coverage"]
+                    + 0.10 * hit.score
+                    + 0.12 * features["type_found"]
+                    + 0.10 * features["focus_head"]
+                    - 0.30 * features["numbers_missing"]
+                    - 0.10 * features["names_missing"]
+                )
+                candidates.append(_Candidate(hit, sentence.start, sentence.end, score, features))
+        return candidates
+
+    def features(
+        self,
+        analysis: QuestionAnalysis,
+        sentence: str,
+        context: str,
+        context_terms: set[str],
+        dense: float,
+    ) -> dict[str, float]:
+        """What the abstention decision looks at, for one candidate sentence."""
+        sentence_terms = set(content_terms(sentence))
+        lowered, context_lowered = sentence.lower(), context.lower()
+        head = analysis.focus[-1] if analysis.focus else None
+        if head is None:
+            focus_head = 0.5  # nothing to check: neither evidence for nor against
+        elif analysis.answer_type == "number":
+            # A count must sit beside the thing counted, in the same sentence.
+            focus_head = match_weight(analysis, head, sentence_terms)
+        else:
+            focus_head = max(
+                match_weight(analysis, head, sentence_terms),
+                0.8 * match_weight(analysis, head, context_terms),
+            )
+        return {
+            "dense": dense,
+            "sentence_coverage": weighted_coverage(analysis, sentence_terms, self.statistics),
+            "coverage": weighted_coverage(
+                analysis, sentence_terms | context_terms, self.statistics
+            ),
+            "type_found": float(has_answer_type(analysis, sentence)),
+            "focus_head": focus_head,
+            "numbers_missing": float(
+                sum(1 for number in analysis.numbers if number not in context_lowered)
+            ),
+            "names_missing": float(
+                sum(
+                    1
+                    for name in analysis.names
+                    if name not in context_lowered and name not in lowered
+                )
+            ),
+        }
+
+    def confidence(self, features: dict[str, float]) -> float:
+        """Probability that the best sentence answers: a logistic model of its features."""
+        logit = CONFIDENCE_WEIGHTS["bias"] + sum(
+            weight * features[name] for name, weight in CONFIDENCE_WEIGHTS.items() if name != "bias"
+        )
+        return _sigmoid(logit)
+
+    def _quote(self, candidate: _Candidate) -> Quote:
+        chunk = candidate.hit.chunk
+        document = self.index.documents[chunk.source]
+        paragraph_number = document.paragraph_of(candidate.start)
+        block = document.blocks[paragraph_number - 1]
+        return Quote(
+            text=document.text[candidate.start : candidate.end],
+            source=chunk.source,
+            paragraph=paragraph_number,
+            start=candidate.start,
+            end=candidate.end,
+            score=round(candidate.score, 4),
+            context=document.text[block.start : block.end],
+            context_start=block.start,
+        )
+
+
+def _spans_of_type(answer_type: AnswerType, sentence: str) -> list[tuple[int, int]]:
+    if answer_type == "number":
+        spans = [(m.start(), m.end()) for m in _NUMBER.finditer(sentence)]
+        return [_with_unit(sentence, s, e) for s, e in spans]
+    if answer_type == "date":
+        return [(m.start(), m.end()) for m in _DATE.finditer(sentence)]
+    if answer_type in ("person", "organisation", "place"):
+        return [
+            span
+            for span in _capitalised_spans(sentence)
+            if _name_kind(sentence, span) == answer_type
+        ] or (
+            [span for span in _capitalised_spans(sentence) if _name_kind(sentence, span) != "place"]
+            if answer_type == "person"
+            else []
+        )
+    return []
+
+
+def has_answer_type(analysis: QuestionAnalysis, sentence: str) -> bool:
+    """Does ``sentence`` hold a span of the type the question asks for, not given in it?"""
+    if analysis.answer_type in ("other", "reason"):
+        return True
+    question = analysis.text.lower()
+    return any(
+        sentence[s:e].lower() not in question
+        for s, e in _spans_of_type(analysis.answer_type, sentence)
+    )
+
+
+def _with_unit(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """Extend a number over a following unit word: "1,000 kilometers per hour"."""
+    cursor = end
+    while True:
+        match = re.match(r"\s+([A-Za-z-]+)", sentence[cursor:])
+        if not match or match.group(1).lower() not in _UNITS:
+            return start, cursor
+        cursor += match.end()
+
+
+def _capitalised_spans(sentence: str) -> list[tuple[int, int]]:
+    spans = []
+    for match in _CAPITALISED.finditer(sentence):
+        start, end = match.start(), match.end()
+        text = sentence[start:end].rstrip(".,'’")
+        end = start + len(text)
+        tokens = text.split()
+        # Drop a sentence-initial function word ("The", "In") and leading titles.
+        while tokens and (tokens[0].lower() in STOPWORDS or tokens[0].lower() in _TITLES):
+            start += len(tokens[0]) + 1
+            tokens = tokens[1:]
+        if tokens:
+            spans.append((start, start + len(" ".join(tokens))))
+    return spans
+
+
+def _name_kind(sentence: str, span: tuple[int, int]) -> AnswerType:
+    text = sentence[span[0] : span[1]]
+    tokens = [t.lower().strip(".,'’") for t in text.split()]
+    following = sentence[span[1] :].split()[:1]
+    preceding = sentence[: span[0]].split()[-3:]
+    if any(t in _ORG_WORDS for t in tokens):
+        return "organisation"
+    if any(t in _PLACE_WORDS for t in tokens) or (
+        following and following[0].lower().strip(".,") in _PLACE_WORDS
+    ):
+        return "place"
+    if preceding and preceding[-1].lower() in _PLACE_PREPOSITIONS and not text.isupper():
+        return "place"
+    if preceding and preceding[-1].lower() == "of" and len(preceding) >= 2:
+        if preceding[-2].lower() in _PLACE_WORDS:
+            return "place"
+    if 2 <= len(tokens) <= 3 and (text.isupper() or all(t[:1].isalpha() for t in tokens)):
+        return "person"
+    return "other"
+
+
+def extract_span(analysis: QuestionAnalysis, sentence: str) -> str:
+    """The shortest verbatim part of ``sentence`` that answers: a number, date, name or clause."""
+    question_terms = set(analysis.terms)
+    question = analysis.text.lower()
+    spans = [
+        (s, e)
+        for s, e in _spans_of_type(analysis.answer_type, sentence)
+        if sentence[s:e].lower() not in question
+    ]
+    if analysis.answer_type == "number":
+        # A bare year answers "when", not "how many".
+        counts = [(s, e) for s, e in spans if not re.fullmatch(r"(19|20)\d{2}", sentence[s:e])]
+        spans = counts or spans
+    if spans:
+        anchors = _term_positions(sentence, set(analysis.focus) or question_terms)
+        best = min(spans, key=lambda span: _distance(span, anchors))
+        return sentence[best[0] : best[1]]
+    return _clause(analysis, sentence, question_terms)
+
+
+def _term_positions(sentence: str, terms: set[str]) -> list[int]:
+    return [start for start, _, word in word_spans(sentence) if stem(word) in terms]
+
+
+def _distance(span: tuple[int, int], anchors: list[int]) -> float:
+    if not anchors:
+        return float(span[0])
+    return min(min(abs(a - span[0]), abs(a - span[1])) for a in anchors)
+
+
+def _clause(analysis: QuestionAnalysis, sentence: str, question_terms: set[str]) -> str:
+    """For what/why questions: the clause after the last word the question shares."""
+    matched_ends = [end for _, end, word in word_spans(sentence) if stem(word) in question_terms]
+    if analysis.answer_type == "reason":
+        purpose = re.search(r"\b(because|so that|in order to|to)\b", sentence)
+        if purpose and (not matched_ends or purpose.start() >= min(matched_ends)):
+            return _trim_clause(sentence[purpose.start() :])
+    if matched_ends:
+        rest = sentence[max(matched_ends) :]
+        clause = _trim_clause(rest)
+        if len(clause.split()) >= 2:
+            return clause
+    return sentence.strip()
+
+
+def _trim_clause(text: str) -> str:
+    text = text.lstrip(" ,;:\"'“”—-")
+    match = re.search(r"(?:[.;](?:\s|$))|(?:\s[-—]\s)|$", text)
+    end = match.start() if match else len(text)
+    return text[:end].strip(" ,;:\"'“”") or text.strip()

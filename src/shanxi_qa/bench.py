@@ -1,0 +1,574 @@
+"""Speed and memory benchmark: ``shanxi-qa bench [--json] [--rounds N]``.
+
+What is measured (the machine is small and shared, so every headline figure is a median):
+
+* **cold ask** - ``python -m shanxi_qa ask`` in a fresh process, against the **naive path**:
+  a fresh process that imports sentence-transformers, loads the packaged model and embeds
+  the same question. The two run in alternation (the order flips every round) and the
+  ratio is taken per pair, so a change of load on the machine hits both sides of a pair.
+  Peak memory is the child's own ``ru_maxrss``, read with :func:`os.wait4`.
+* **cold phases** - where a fresh process spends its time: imports, opening the index,
+  loading the ONNX encoder, the first answer; and whether any heavy package was imported.
+* **warm answer** - one :class:`~shanxi_qa.pipeline.Pipeline` in this process; every gold
+  question is asked once to warm up, then once more timed (p50/p95), then once more per
+  stage (embed, retrieve, answer).
+* **index build** - one fresh build into a temporary folder, in a child process.
+
+The index the cold and warm runs use is brought up to date (in a child process) before
+anything is timed, so this process never imports torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+QUESTION = "how many smart coal mines?"
+HEAVY_PACKAGES = ("torch", "sentence_transformers", "transformers", "sklearn", "gradio")
+
+# Targets from the issue that asked for the torch-free query path.
+MAX_COLD_RATIO = 0.20
+MAX_COLD_PEAK_MIB = 250.0
+MAX_WARM_P50_MS = 20.0
+MAX_WARM_P95_MS = 50.0
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_GOLD = REPO_ROOT / "eval" / "gold.jsonl"
+
+# A fresh process doing what a naive `ask` would do before answering anything.
+NAIVE_SCRIPT = textwrap.dedent(
+    f"""\
+    from sentence_transformers import SentenceTransformer
+    from shanxi_qa.embed import MAX_SEQ_LENGTH, packaged_model_dir
+    model = SentenceTransformer(str(packaged_model_dir()), device="cpu")
+    model.max_seq_length = MAX_SEQ_LENGTH
+    vector = model.encode([{QUESTION!r}], normalize_embeddings=True, show_progress_bar=False)
+    assert vector.shape[0] == 1
+    """
+)
+
+# A fresh process timing the phases of a cold `ask`; prints one JSON object.
+PHASES_SCRIPT = textwrap.dedent(
+    """\
+    import json, sys, time
+    started = time.perf_counter()
+    from pathlib import Path
+    from shanxi_qa.pipeline import Pipeline, PipelineConfig
+    imported = time.perf_counter()
+    pipeline = Pipeline(PipelineConfig(corpus_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2])))
+    opened = time.perf_counter()
+    encoder = pipeline.index.encoder
+    loaded = time.perf_counter()
+    answer = pipeline.ask(sys.argv[3])
+    answered = time.perf_counter()
+    heavy = set(sys.argv[4].split(","))
+    print(json.dumps({
+        "import_s": imported - started,
+        "open_index_s": opened - imported,
+        "load_encoder_s": loaded - opened,
+        "first_answer_s": answered - loaded,
+        "encoder": type(encoder).__name__,
+        "heavy_modules": sorted(m for m in sys.modules if m.split(".")[0] in heavy),
+    }))
+    """
+)
+
+
+class BenchError(RuntimeError):
+    """A benchmark step failed; the message says which and why."""
+
+
+@dataclass
+class ChildRun:
+    """One child process: wall time from spawn to exit, and its peak resident memory."""
+
+    seconds: float
+    peak_mib: float
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class ColdResult:
+    ask_seconds: list[float]
+    naive_seconds: list[float]
+    ask_peak_mib: list[float]
+    naive_peak_mib: list[float]
+    ratios: list[float]  # ask / naive, per round
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.ratios)
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "ask_median_s": statistics.median(self.ask_seconds),
+            "naive_median_s": statistics.median(self.naive_seconds),
+            "ratio_median_of_pairs": self.ratio,
+            "ratio_of_medians": statistics.median(self.ask_seconds)
+            / statistics.median(self.naive_seconds),
+            "ask_peak_mib_median": statistics.median(self.ask_peak_mib),
+            "ask_peak_mib_max": max(self.ask_peak_mib),
+            "naive_peak_mib_median": statistics.median(self.naive_peak_mib),
+        }
+
+
+@dataclass
+class PhaseResult:
+    """Medians over the phase runs, in seconds, and the heavy modules seen (should be none)."""
+
+    import_s: float
+    open_index_s: float
+    load_encoder_s: float
+    first_answer_s: float
+    encoder: str
+    heavy_modules: list[str]
+
+
+@dataclass
+class WarmResult:
+    questions: int
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+    stages_p50_ms: dict[str, float]
+    stages_p95_ms: dict[str, float]
+
+
+@dataclass
+class BuildResult:
+    seconds: float
+    peak_mib: float
+
+
+@dataclass
+class Check:
+    metric: str
+    value: str
+    target: str
+    ok: bool | None  # None: reported, no target
+
+
+@dataclass
+class BenchResult:
+    rounds: int
+    cold: ColdResult
+    phases: PhaseResult
+    warm: WarmResult
+    build: BuildResult | None
+    machine: dict[str, Any] = field(default_factory=dict)
+
+    def checks(self) -> list[Check]:
+        cold = self.cold.summary()
+        warm = self.warm
+        ratio = self.cold.ratio
+        peak = cold["ask_peak_mib_median"]
+        rows = [
+            Check("cold ask wall (median)", f"{cold['ask_median_s']:.3f} s", "", None),
+            Check("naive embed wall (median)", f"{cold['naive_median_s']:.3f} s", "", None),
+            Check(
+                "cold / naive (median of pairs)",
+                f"{ratio:.3f}",
+                f"<= {MAX_COLD_RATIO:.2f}",
+                ratio <= MAX_COLD_RATIO,
+            ),
+            Check(
+                "cold ask peak RSS (median)",
+                f"{peak:.0f} MiB",
+                f"<= {MAX_COLD_PEAK_MIB:.0f} MiB",
+                peak <= MAX_COLD_PEAK_MIB,
+            ),
+            Check("naive peak RSS (median)", f"{cold['naive_peak_mib_median']:.0f} MiB", "", None),
+            Check(
+                "query path heavy imports",
+                ", ".join(self.phases.heavy_modules[:3]) or "none",
+                "none",
+                not self.phases.heavy_modules,
+            ),
+            Check("  cold: imports", f"{self.phases.import_s * 1000:.0f} ms", "", None),
+            Check("  cold: open index", f"{self.phases.open_index_s * 1000:.0f} ms", "", None),
+            Check("  cold: load encoder", f"{self.phases.load_encoder_s * 1000:.0f} ms", "", None),
+            Check("  cold: first answer", f"{self.phases.first_answer_s * 1000:.0f} ms", "", None),
+            Check(
+                f"warm answer p50 ({warm.questions} q)",
+                f"{warm.p50_ms:.1f} ms",
+                f"<= {MAX_WARM_P50_MS:.0f} ms",
+                warm.p50_ms <= MAX_WARM_P50_MS,
+            ),
+            Check(
+                f"warm answer p95 ({warm.questions} q)",
+                f"{warm.p95_ms:.1f} ms",
+                f"<= {MAX_WARM_P95_MS:.0f} ms",
+                warm.p95_ms <= MAX_WARM_P95_MS,
+            ),
+        ]
+        for stage, p50 in warm.stages_p50_ms.items():
+            p95 = warm.stages_p95_ms[stage]
+            rows.append(Check(f"  warm: {stage} p50 / p95", f"{p50:.1f} / {p95:.1f} ms", "", None))
+        if self.build is not None:
+            rows.append(Check("index build wall", f"{self.build.seconds:.1f} s", "", None))
+            rows.append(Check("index build peak RSS", f"{self.build.peak_mib:.0f} MiB", "", None))
+        return rows
+
+    def all_ok(self) -> bool:
+        return all(check.ok is not False for check in self.checks())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rounds": self.rounds,
+            "machine": self.machine,
+            "cold": {**asdict(self.cold), **self.cold.summary()},
+            "cold_phases": asdict(self.phases),
+            "warm": asdict(self.warm),
+            "build": asdict(self.build) if self.build is not None else None,
+            "targets": {
+                "cold_ratio_max": MAX_COLD_RATIO,
+                "cold_peak_mib_max": MAX_COLD_PEAK_MIB,
+                "warm_p50_ms_max": MAX_WARM_P50_MS,
+                "warm_p95_ms_max": MAX_WARM_P95_MS,
+            },
+            "checks": [asdict(check) for check in self.checks()],
+            "all_ok": self.all_ok(),
+        }
+
+
+# --------------------------------------------------------------------------- child processes
+
+
+def child_env() -> dict[str, str]:
+    """The environment of every child: offline, so nothing waits on the network."""
+    env = dict(os.environ)
+    env["HF_HUB_OFFLINE"] = "1"
+    env["TRANSFORMERS_OFFLINE"] = "1"
+    return env
+
+
+def _mib(maxrss: int) -> float:
+    # ru_maxrss is in KiB on Linux and in bytes on macOS.
+    return maxrss / (1024 * 1024) if sys.platform == "darwin" else maxrss / 1024
+
+
+def run_child(argv: Sequence[str], env: Mapping[str, str] | None = None) -> ChildRun:
+    """Run ``argv`` to completion; wall time and the child's own peak RSS (``wait4``)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            env=dict(env if env is not None else child_env()),
+        )
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return ChildRun(
+            seconds=seconds,
+            peak_mib=_mib(usage.ru_maxrss),
+            returncode=process.returncode,
+            stdout=out.read().decode("utf-8", "replace"),
+            stderr=err.read().decode("utf-8", "replace"),
+        )
+
+
+def _checked(run: ChildRun, what: str) -> ChildRun:
+    if run.returncode != 0:
+        tail = " | ".join(run.stderr.strip().splitlines()[-3:])
+        raise BenchError(f"{what} failed with exit code {run.returncode}: {tail}")
+    return run
+
+
+def ask_argv(corpus: Path, index: Path, question: str = QUESTION) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "shanxi_qa",
+        "ask",
+        "--corpus",
+        str(corpus),
+        "--index",
+        str(index),
+        question,
+    ]
+
+
+def naive_argv() -> list[str]:
+    return [sys.executable, "-c", NAIVE_SCRIPT]
+
+
+def index_argv(corpus: Path, index: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "shanxi_qa",
+        "index",
+        "--corpus",
+        str(corpus),
+        "--index",
+        str(index),
+    ]
+
+
+def ensure_index(corpus: Path, index: Path) -> None:
+    """Build the index when it is stale, in a child process (this one stays torch-free)."""
+    _checked(run_child(index_argv(corpus, index)), "bringing the index up to date")
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+def measure_cold(
+    corpus: Path, index: Path, rounds: int, log: Callable[[str], None] = lambda _: None
+) -> ColdResult:
+    """``rounds`` pairs of cold ``ask`` and naive embedding, in alternating order."""
+    ask, naive = ask_argv(corpus, index), naive_argv()
+    # One untimed pair first, so that no timed run pays for filling the page cache.
+    _checked(run_child(ask), "cold ask")
+    _checked(run_child(naive), "the naive sentence-transformers path")
+    result = ColdResult([], [], [], [], [])
+    for number in range(rounds):
+        first_ask = number % 2 == 0
+        runs: dict[str, ChildRun] = {}
+        for name in ("ask", "naive") if first_ask else ("naive", "ask"):
+            argv = ask if name == "ask" else naive
+            runs[name] = _checked(run_child(argv), f"round {number + 1}: {name}")
+        if not runs["ask"].stdout.strip():
+            raise BenchError(f"round {number + 1}: the cold ask printed no answer")
+        result.ask_seconds.append(runs["ask"].seconds)
+        result.naive_seconds.append(runs["naive"].seconds)
+        result.ask_peak_mib.append(runs["ask"].peak_mib)
+        result.naive_peak_mib.append(runs["naive"].peak_mib)
+        result.ratios.append(runs["ask"].seconds / runs["naive"].seconds)
+        log(
+            f"round {number + 1}/{rounds}: ask {runs['ask'].seconds:.3f} s "
+            f"({runs['ask'].peak_mib:.0f} MiB), naive {runs['naive'].seconds:.3f} s "
+            f"({runs['naive'].peak_mib:.0f} MiB)"
+        )
+    return result
+
+
+def measure_phases(corpus: Path, index: Path, rounds: int) -> PhaseResult:
+    """Median time per phase of a cold ask, from ``rounds`` fresh processes."""
+    argv = [
+        sys.executable,
+        "-c",
+        PHASES_SCRIPT,
+        str(corpus),
+        str(index),
+        QUESTION,
+        ",".join(HEAVY_PACKAGES),
+    ]
+    samples: list[dict[str, Any]] = []
+    for _ in range(max(rounds, 1)):
+        run = _checked(run_child(argv), "the cold phase timing")
+        try:
+            samples.append(json.loads(run.stdout.strip().splitlines()[-1]))
+        except (ValueError, IndexError) as error:
+            raise BenchError(
+                f"the cold phase timing printed no JSON: {run.stdout[-200:]!r}"
+            ) from error
+    heavy = sorted({m for sample in samples for m in sample["heavy_modules"]})
+
+    def median(key: str) -> float:
+        return statistics.median(float(sample[key]) for sample in samples)
+
+    return PhaseResult(
+        import_s=median("import_s"),
+        open_index_s=median("open_index_s"),
+        load_encoder_s=median("load_encoder_s"),
+        first_answer_s=median("first_answer_s"),
+        encoder=str(samples[-1]["encoder"]),
+        heavy_modules=heavy,
+    )
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100), linear between closest ranks, as numpy's default."""
+    if not values:
+        raise ValueError("no values")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100.0
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def load_questions(gold: Path) -> list[str]:
+    """The ``question`` field of every line of a gold JSONL file."""
+    try:
+        lines = gold.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise BenchError(f"cannot read the gold questions {gold}: {error.strerror}") from error
+    questions = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as error:
+            raise BenchError(f"{gold}:{number}: not JSON ({error})") from error
+        if isinstance(record, dict) and isinstance(record.get("question"), str):
+            questions.append(record["question"])
+    if not questions:
+        raise BenchError(f"no questions in {gold}")
+    return questions
+
+
+def measure_warm(corpus: Path, index: Path, questions: Sequence[str]) -> WarmResult:
+    """Per-question latency of a warm :class:`Pipeline`, and a per-stage breakdown."""
+    from shanxi_qa.pipeline import Pipeline, PipelineConfig, clean_question
+    from shanxi_qa.question import analyse_question
+    from shanxi_qa.retrieve import retrieve
+
+    pipeline = Pipeline(PipelineConfig(corpus_dir=corpus, index_dir=index))
+    for question in questions:  # warm-up: encoder session, caches, lazy imports
+        pipeline.ask(question)
+
+    clock = time.perf_counter
+    totals: list[float] = []
+    for question in questions:
+        started = clock()
+        pipeline.ask(question)
+        totals.append((clock() - started) * 1000)
+
+    # The same steps as Pipeline.ask, one clock per stage.
+    stages: dict[str, list[float]] = {"embed": [], "retrieve": [], "answer": []}
+    retrieval = pipeline.config.retrieval
+    for question in questions:
+        text = clean_question(question)
+        t0 = clock()
+        vector = pipeline.index.encoder.encode([text])[0]
+        t1 = clock()
+        hits = retrieve(pipeline.index, text, vector, retrieval)
+        t2 = clock()
+        pipeline.answerer.answer(analyse_question(text), vector, hits, question=text)
+        t3 = clock()
+        stages["embed"].append((t1 - t0) * 1000)
+        stages["retrieve"].append((t2 - t1) * 1000)
+        stages["answer"].append((t3 - t2) * 1000)
+
+    return WarmResult(
+        questions=len(questions),
+        p50_ms=percentile(totals, 50),
+        p95_ms=percentile(totals, 95),
+        max_ms=max(totals),
+        stages_p50_ms={name: percentile(values, 50) for name, values in stages.items()},
+        stages_p95_ms={name: percentile(values, 95) for name, values in stages.items()},
+    )
+
+
+def measure_build(corpus: Path) -> BuildResult:
+    """One fresh index build into a temporary folder, in a child process."""
+    with tempfile.TemporaryDirectory(prefix="shanxi-qa-bench-") as folder:
+        run = _checked(run_child(index_argv(corpus, Path(folder) / "index")), "the index build")
+    return BuildResult(seconds=run.seconds, peak_mib=run.peak_mib)
+
+
+def machine_info() -> dict[str, Any]:
+    try:
+        load = [round(value, 2) for value in os.getloadavg()]
+    except OSError:
+        load = []
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "loadavg": load,
+    }
+
+
+def run_benchmark(
+    corpus: Path,
+    index: Path,
+    rounds: int = 5,
+    *,
+    gold: Path = DEFAULT_GOLD,
+    build: bool = True,
+    log: Callable[[str], None] = lambda _: None,
+) -> BenchResult:
+    """Every measurement, in an order where no step disturbs the next one's figures."""
+    if rounds <= 0:
+        raise ValueError(f"rounds must be greater than 0, got {rounds}")
+    corpus, index = corpus.resolve(), index.resolve()
+    questions = load_questions(gold)
+    log(f"checking the index in {index}")
+    ensure_index(corpus, index)
+    machine = machine_info()
+    build_result = None
+    if build:
+        log("timing a fresh index build")
+        build_result = measure_build(corpus)
+    log(f"timing {rounds} pairs of cold ask / naive embedding")
+    cold = measure_cold(corpus, index, rounds, log)
+    log("timing the phases of a cold ask")
+    phases = measure_phases(corpus, index, rounds)
+    log(f"timing {len(questions)} warm questions")
+    warm = measure_warm(corpus, index, questions)
+    return BenchResult(
+        rounds=rounds, cold=cold, phases=phases, warm=warm, build=build_result, machine=machine
+    )
+
+
+# --------------------------------------------------------------------------- output
+
+
+def format_table(result: BenchResult) -> str:
+    """A plain-text table: metric, value, target, ok?"""
+    header = ("metric", "value", "target", "ok?")
+    rows = [header] + [
+        (c.metric, c.value, c.target or "-", "-" if c.ok is None else "yes" if c.ok else "NO")
+        for c in result.checks()
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    machine = result.machine
+    lines.append("")
+    lines.append(
+        f"{result.rounds} paired cold rounds; {machine.get('cpus')} CPUs, "
+        f"load average {machine.get('loadavg')}; every figure is a median unless named p95/max"
+    )
+    return "\n".join(lines)
+
+
+def _log(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    """The ``bench`` command: print the table (or JSON with ``--json``); 1 when a step fails."""
+    if args.rounds <= 0:
+        raise ValueError(f"--rounds must be greater than 0, got {args.rounds}")
+    try:
+        result = run_benchmark(Path(args.corpus), Path(args.index), args.rounds, log=_log)
+    except BenchError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        print(format_table(result))
+    return 0

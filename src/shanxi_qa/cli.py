@@ -1,0 +1,282 @@
+"""Command line: ``python -m shanxi_qa <command>`` or ``shanxi-qa <command>``.
+
+Exit codes: 0 success, 1 runtime error (index, corpus, model), 2 usage error (bad
+arguments or a question that cannot be asked). Errors are one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from shanxi_qa.records import RETRIEVAL_MODES, Answer
+
+EXIT_RUNTIME, EXIT_USAGE = 1, 2
+
+
+class UsageError(Exception):
+    """Bad arguments or input: exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, not argparse's usage block.
+        self.exit(EXIT_USAGE, f"error: {message} (see --help)\n")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    from shanxi_qa.pipeline import DEFAULT_CORPUS, DEFAULT_INDEX
+
+    parser.add_argument(
+        "--corpus", type=Path, default=DEFAULT_CORPUS, help="folder of .txt/.md documents"
+    )
+    parser.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="folder for the index")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="shanxi-qa",
+        description="Answers questions from its documents, proving each answer with a verbatim quote.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    ask = commands.add_parser(
+        "ask",
+        help="answer a question",
+        description=textwrap.dedent(
+            """\
+            Answer a question from the documents.
+            examples:
+              shanxi-qa ask "how many smart coal mines?"
+              shanxi-qa ask --json "who delivered the report?"
+              printf 'q1\\nq2\\n' | shanxi-qa ask --json -    (one question a line)"""
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ask.add_argument("question", help="the question, or - to read one question per line from stdin")
+    ask.add_argument(
+        "--json", action="store_true", help="print the answer record as JSON (JSONL for -)"
+    )
+    ask.add_argument("--mode", choices=RETRIEVAL_MODES, default="hybrid", help="retrieval mode")
+    ask.add_argument("--top-k", type=int, default=5, help="chunks to read (default 5)")
+    _common(ask)
+
+    index = commands.add_parser(
+        "index",
+        help="build the index",
+        description="Build the index for the corpus (only when stale, unless --rebuild).\n"
+        "example: shanxi-qa index --rebuild",
+    )
+    index.add_argument("--rebuild", action="store_true", help="rebuild even when fresh")
+    _common(index)
+
+    show = commands.add_parser(
+        "show",
+        help="print a cleaned document",
+        description="Print a document's cleaned text exactly as indexed; quote offsets point into it.\n"
+        "example: shanxi-qa show seeds/000_cb45a5397f502ac5.txt",
+    )
+    show.add_argument("source", help="the document, as a quote's source or a file name")
+    show.add_argument("--repairs", action="store_true", help="list the cleaner's repairs instead")
+    show.add_argument("--blocks", action="store_true", help="list paragraphs with their kind")
+    _common(show)
+
+    evaluate = commands.add_parser(
+        "eval",
+        help="evaluate on the gold questions",
+        description="Run the gold set through every retrieval mode and report the metrics.\n"
+        "example: shanxi-qa eval --report docs/eval",
+    )
+    evaluate.add_argument(
+        "--gold", type=Path, default=None, help="gold JSONL (default eval/gold.jsonl)"
+    )
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    evaluate.add_argument(
+        "--report", type=Path, default=None, help="write report.md and a chart here"
+    )
+    _common(evaluate)
+
+    chat = commands.add_parser(
+        "chat",
+        help="start the browser chat",
+        description="Start the web chat (Gradio). Listens on 127.0.0.1 unless --host says otherwise.\n"
+        "example: shanxi-qa chat --port 7860",
+    )
+    chat.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    chat.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    _common(chat)
+
+    bench = commands.add_parser(
+        "bench",
+        help="measure speed and memory",
+        description="Benchmark cold and warm answering against the naive path.\n"
+        "example: shanxi-qa bench --json",
+    )
+    bench.add_argument("--json", action="store_true", help="print the results as JSON")
+    bench.add_argument("--rounds", type=int, default=5, help="paired cold runs (default 5)")
+    _common(bench)
+    return parser
+
+
+def _pipeline(args: argparse.Namespace, progress: bool = False) -> Any:
+    from shanxi_qa.pipeline import Pipeline, PipelineConfig
+
+    return Pipeline(PipelineConfig(corpus_dir=args.corpus, index_dir=args.index), progress=progress)
+
+
+def format_answer(answer: Answer) -> str:
+    """The text form of an answer: short answer, then block-quoted sources."""
+    lines: list[str] = []
+    if answer.abstained:
+        lines.append("The documents do not answer this.")
+        if answer.quotes:
+            lines += ["", "Closest, but does not answer:"]
+    else:
+        lines.append(str(answer.answer))
+    for quote in answer.quotes:
+        lines += ["", *textwrap.wrap(quote.text, 96, initial_indent="> ", subsequent_indent="> ")]
+        lines.append(f">   ({quote.source}, paragraph {quote.paragraph}, score {quote.score:.2f})")
+    lines += ["", f"confidence {answer.confidence:.2f}"]
+    return "\n".join(lines)
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from shanxi_qa.pipeline import QuestionError, clean_question
+
+    if args.top_k <= 0:
+        raise UsageError(f"--top-k must be greater than 0, got {args.top_k}")
+    if args.question == "-":
+        try:
+            questions = sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise UsageError(f"stdin is not UTF-8 text (byte {error.start})") from error
+        if "\x00" in questions:
+            raise UsageError("stdin holds binary data (NUL bytes), not questions")
+        lines = [line for line in questions.splitlines() if line.strip()]
+        if not lines:
+            raise UsageError("no questions on stdin (one question a line)")
+    else:
+        clean_question(args.question)  # fail fast, before loading the index
+        lines = [args.question]
+
+    pipeline = _pipeline(args)
+    failures = 0
+    for number, line in enumerate(lines):
+        try:
+            answer = pipeline.ask(line, mode=args.mode, top_k=args.top_k)
+        except QuestionError as error:
+            if len(lines) == 1:
+                raise UsageError(str(error)) from error
+            failures += 1
+            print(f"error: question {number + 1}: {error}", file=sys.stderr)
+            if args.json:
+                print(json.dumps({"question": line[:200], "error": str(error)}), flush=True)
+            continue
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+        else:
+            if number:
+                print("\n" + "-" * 40)
+            print(format_answer(answer), flush=True)
+    return EXIT_RUNTIME if failures else 0
+
+
+def _index(args: argparse.Namespace) -> int:
+    from shanxi_qa.chunk import ChunkerConfig
+    from shanxi_qa.index import build_index, is_fresh
+
+    config = ChunkerConfig()
+    if not args.rebuild and is_fresh(args.index, args.corpus, config):
+        print(f"index in {args.index} is up to date")
+        return 0
+    path = build_index(
+        args.corpus,
+        args.index,
+        config,
+        progress=True,
+        force=args.rebuild,
+        warn=lambda message: print(f"warning: {message}", file=sys.stderr),
+    )
+    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    print(
+        f"indexed {manifest['documents']} document(s), {manifest['chunks']} chunks, "
+        f"{manifest['sentences']} sentences into {path}"
+    )
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    pipeline = _pipeline(args)
+    try:
+        document = pipeline.document(args.source)
+    except KeyError as error:
+        raise UsageError(str(error.args[0])) from error
+    if args.repairs:
+        for repair in document.repairs:
+            print(f"{repair.rule}: {repair.before!r} -> {repair.after!r}")
+    elif args.blocks:
+        for number, block in enumerate(document.blocks, start=1):
+            text = document.text[block.start : block.end]
+            print(f"{number:3d} {block.kind:10s} [{block.start}:{block.end}] {text[:70]}")
+    else:
+        sys.stdout.write(document.text)
+        if not document.text.endswith("\n"):
+            sys.stdout.write("\n")
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from shanxi_qa.evaluate import run_cli
+
+    return run_cli(args)
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from shanxi_qa.web import run_cli
+
+    return run_cli(args)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from shanxi_qa.bench import run_cli
+
+    return run_cli(args)
+
+
+_COMMANDS = {
+    "ask": _ask,
+    "index": _index,
+    "show": _show,
+    "eval": _eval,
+    "chat": _chat,
+    "bench": _bench,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; library errors become one-line messages and an exit code."""
+    from shanxi_qa.embed import EmbeddingError
+    from shanxi_qa.index import IndexStoreError
+    from shanxi_qa.ingest import IngestError
+    from shanxi_qa.pipeline import QuestionError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except (UsageError, QuestionError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return 0
+    except (IndexStoreError, IngestError, EmbeddingError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_RUNTIME
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,315 @@
+"""Evaluation over the gold question set, once per retrieval mode, through the same pipeline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shanxi_qa import metrics
+from shanxi_qa.pipeline import REPO_ROOT, Pipeline, PipelineConfig
+from shanxi_qa.records import RETRIEVAL_MODES, Hit, RetrievalMode
+
+DEFAULT_GOLD = REPO_ROOT / "eval" / "gold.jsonl"
+RANKED_K = 10  # chunks ranked for recall@k and mrr; the answer still reads the configured top k
+
+# The quality gate `make test` holds hybrid retrieval to.
+QUALITY_GATE = {"recall@3": 0.95, "answer_hit": 0.90, "abstain_f1": 0.85}
+
+METRIC_ORDER = (
+    "recall@1",
+    "recall@3",
+    "recall@5",
+    "mrr",
+    "exact_match",
+    "f1",
+    "answer_hit",
+    "abstain_precision",
+    "abstain_recall",
+    "abstain_f1",
+    "wrong_abstentions",
+    "latency_p50_ms",
+    "latency_p95_ms",
+)
+
+
+class GoldError(ValueError):
+    """The gold file is missing or malformed; the message names the line."""
+
+
+@dataclass(frozen=True)
+class GoldQuestion:
+    id: str
+    question: str
+    answers: list[str]
+    evidence: str | None
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.answers)
+
+
+def load_gold(path: Path) -> list[GoldQuestion]:
+    """Read and check the gold JSONL file."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise GoldError(f"cannot read the gold file {path}: {error}") from error
+    questions = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            question = GoldQuestion(
+                id=str(data["id"]),
+                question=str(data["question"]),
+                answers=[str(a) for a in data["answers"]],
+                evidence=data.get("evidence"),
+                tags=[str(t) for t in data.get("tags", [])],
+            )
+        except (ValueError, KeyError, TypeError) as error:
+            raise GoldError(f"{path}:{number}: not a gold record ({error})") from error
+        if question.answerable and not question.evidence:
+            raise GoldError(f"{path}:{number}: an answerable question needs its evidence")
+        questions.append(question)
+    if not questions:
+        raise GoldError(f"{path} holds no questions")
+    return questions
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def evidence_rank(hits: list[Hit], evidence: str) -> int:
+    """1-based rank of the first chunk holding the evidence sentence; 0 when none does."""
+    needle = _squash(evidence)
+    for rank, hit in enumerate(hits, start=1):
+        if needle in _squash(hit.chunk.text):
+            return rank
+    return 0
+
+
+@dataclass
+class QuestionResult:
+    gold: GoldQuestion
+    answer: str | None
+    abstained: bool
+    first_quote: str | None
+    rank: int
+    seconds: float
+
+
+def run_mode(
+    pipeline: Pipeline, gold: list[GoldQuestion], mode: RetrievalMode
+) -> list[QuestionResult]:
+    """Ask every gold question in one retrieval mode."""
+    results = []
+    for item in gold:
+        started = time.perf_counter()
+        answer, hits = pipeline.run(item.question, mode=mode, ranked=RANKED_K)
+        seconds = time.perf_counter() - started
+        results.append(
+            QuestionResult(
+                gold=item,
+                answer=answer.answer,
+                abstained=answer.abstained,
+                first_quote=answer.quotes[0].text
+                if answer.quotes and not answer.abstained
+                else None,
+                rank=evidence_rank(hits, item.evidence) if item.evidence else 0,
+                seconds=seconds,
+            )
+        )
+    return results
+
+
+def score_mode(results: list[QuestionResult]) -> dict[str, float]:
+    """The metrics of one mode. Retrieval and answer metrics count answerable questions only."""
+    answerable = [r for r in results if r.gold.answerable]
+    ranks = [r.rank for r in answerable]
+    predictions = [r.answer for r in answerable]
+    golds = [r.gold.answers for r in answerable]
+    abstain = metrics.abstention(
+        [r.abstained for r in results], [not r.gold.answerable for r in results]
+    )
+    latencies = [r.seconds * 1000 for r in results]
+    return {
+        "recall@1": metrics.recall_at_k(ranks, 1)["score"],
+        "recall@3": metrics.recall_at_k(ranks, 3)["score"],
+        "recall@5": metrics.recall_at_k(ranks, 5)["score"],
+        "mrr": metrics.mrr(ranks)["score"],
+        "exact_match": metrics.exact_match(predictions, golds)["score"],
+        "f1": metrics.f1(predictions, golds)["score"],
+        "answer_hit": metrics.answer_hit(predictions, [r.first_quote for r in answerable], golds)[
+            "score"
+        ],
+        "abstain_precision": abstain["abstain_precision"],
+        "abstain_recall": abstain["abstain_recall"],
+        "abstain_f1": abstain["abstain_f1"],
+        "wrong_abstentions": float(abstain["wrong_abstentions"]),
+        "latency_p50_ms": metrics.percentile(latencies, 50),
+        "latency_p95_ms": metrics.percentile(latencies, 95),
+    }
+
+
+def failures(results: list[QuestionResult]) -> list[dict[str, Any]]:
+    """Questions answered wrongly: a missed answer, a wrong abstention, or a missed abstention."""
+    out = []
+    for result in results:
+        gold = result.gold
+        if gold.answerable:
+            hit = metrics.answer_hit([result.answer], [result.first_quote], [gold.answers])
+            if hit["score"] == 1.0:
+                continue
+            got = "(abstained)" if result.abstained else f"{result.answer} | {result.first_quote}"
+        else:
+            if result.abstained:
+                continue
+            got = f"{result.answer} | {result.first_quote}"
+        out.append(
+            {
+                "id": gold.id,
+                "question": gold.question,
+                "expected": " / ".join(gold.answers) or "(abstain)",
+                "got": got,
+            }
+        )
+    return out
+
+
+def evaluate(
+    pipeline: Pipeline,
+    gold: list[GoldQuestion],
+    modes: tuple[RetrievalMode, ...] = RETRIEVAL_MODES,
+) -> dict[str, Any]:
+    """Run ``gold`` in every mode: ``{"questions", "unanswerable", "modes", "failures"}``."""
+    if gold:
+        pipeline.ask(gold[0].question)  # warm-up, so the first latency is not a load time
+    report: dict[str, Any] = {
+        "questions": len(gold),
+        "unanswerable": sum(1 for g in gold if not g.answerable),
+        "modes": {},
+        "failures": {},
+    }
+    for mode in modes:
+        results = run_mode(pipeline, gold, mode)
+        report["modes"][mode] = {k: round(v, 4) for k, v in score_mode(results).items()}
+        report["failures"][mode] = failures(results)
+    return report
+
+
+def gate_failures(report: dict[str, Any]) -> list[str]:
+    """The quality-gate thresholds hybrid retrieval misses (empty when it passes)."""
+    hybrid = report["modes"]["hybrid"]
+    missed = [
+        f"hybrid {name} {hybrid[name]:.3f} < {threshold}"
+        for name, threshold in QUALITY_GATE.items()
+        if hybrid[name] < threshold
+    ]
+    for mode in ("bm25", "dense"):
+        for name in ("recall@3", "mrr"):
+            if mode in report["modes"] and report["modes"][mode][name] > hybrid[name]:
+                missed.append(
+                    f"hybrid {name} {hybrid[name]:.3f} < {mode} {report['modes'][mode][name]:.3f}"
+                )
+    return missed
+
+
+def format_table(report: dict[str, Any]) -> str:
+    """Modes side by side, one metric a row."""
+    modes = list(report["modes"])
+    header = f"{'metric':<20}" + "".join(f"{mode:>10}" for mode in modes)
+    lines = [
+        f"{report['questions']} questions, {report['unanswerable']} unanswerable",
+        "",
+        header,
+        "-" * len(header),
+    ]
+    for name in METRIC_ORDER:
+        cells = []
+        for mode in modes:
+            value = report["modes"][mode][name]
+            if name == "wrong_abstentions":
+                cells.append(f"{int(value):>10d}")
+            elif name.startswith("latency"):
+                cells.append(f"{value:>10.1f}")
+            else:
+                cells.append(f"{value:>10.3f}")
+        lines.append(f"{name:<20}" + "".join(cells))
+    return "\n".join(lines)
+
+
+def format_failures(report: dict[str, Any], mode: RetrievalMode = "hybrid") -> str:
+    rows = report["failures"].get(mode, [])
+    lines = [f"{len(rows)} failure(s) in {mode} mode"]
+    for row in rows:
+        lines.append(f"- [{row['id']}] {row['question']}")
+        lines.append(f"    expected: {row['expected']}")
+        lines.append(f"    got:      {row['got'][:300]}")
+    return "\n".join(lines)
+
+
+def write_report(report: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
+    """Write ``report.md`` and ``eval.png`` into ``out_dir``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    modes = list(report["modes"])
+    groups = [
+        ("retrieval", ["recall@1", "recall@3", "recall@5", "mrr"]),
+        ("answers", ["exact_match", "f1", "answer_hit", "abstain_f1"]),
+    ]
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
+    width = 0.8 / len(modes)
+    for axis, (title, names) in zip(axes, groups, strict=True):
+        for offset, mode in enumerate(modes):
+            values = [report["modes"][mode][name] for name in names]
+            positions = [i + offset * width for i in range(len(names))]
+            axis.bar(positions, values, width, label=mode)
+        axis.set_xticks([i + width * (len(modes) - 1) / 2 for i in range(len(names))], names)
+        axis.set_ylim(0, 1.05)
+        axis.set_title(title)
+        axis.grid(axis="y", alpha=0.3)
+    axes[0].legend(loc="lower right")
+    figure.suptitle(f"shanxi_qa on {report['questions']} gold questions")
+    figure.tight_layout()
+    chart = out_dir / "eval.png"
+    figure.savefig(chart, dpi=110)
+    plt.close(figure)
+
+    markdown = out_dir / "report.md"
+    markdown.write_text(
+        "# Evaluation report\n\n"
+        "```\n" + format_table(report) + "\n```\n\n"
+        "![metrics per retrieval mode](eval.png)\n\n"
+        "## Failures (hybrid)\n\n```\n" + format_failures(report) + "\n```\n",
+        encoding="utf-8",
+    )
+    return markdown, chart
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    """``shanxi-qa eval``: print the table (or JSON), optionally write the report."""
+    gold = load_gold(args.gold or DEFAULT_GOLD)
+    pipeline = Pipeline(PipelineConfig(corpus_dir=args.corpus, index_dir=args.index))
+    report = evaluate(pipeline, gold)
+    if args.json:
+        print(json.dumps({k: report[k] for k in ("questions", "unanswerable", "modes")}, indent=2))
+    else:
+        print(format_table(report))
+        print()
+        print(format_failures(report))
+    if args.report:
+        markdown, chart = write_report(report, args.report)
+        print(f"wrote {markdown} and {chart}", file=sys.stderr)
+    return 0

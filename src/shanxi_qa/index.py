@@ -1,0 +1,408 @@
+"""Build, persist and load the search index (FAISS + BM25 + chunk records + ONNX model).
+
+Layout under the index folder::
+
+    index/
+      current -> build-<id>/      symlink, swapped atomically when a build completes
+      build-<id>/
+        manifest.json              what the index was built from (see :func:`expected_manifest`)
+        documents.json chunks.json dense.faiss sentence_vectors.npy bm25/ model.onnx tokenizer.json
+      .lock                        held while a build runs, so two builds never interleave
+
+A build writes a fresh ``build-<id>`` folder and only then points ``current`` at it, so a
+crash or a kill midway leaves the previous index serving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from shanxi_qa import __version__
+from shanxi_qa.chunk import ChunkerConfig, chunk_corpus
+from shanxi_qa.embed import MODEL_NAME, MODEL_PACKAGE, Encoder, OnnxEncoder, Vectors
+from shanxi_qa.ingest import load_corpus
+from shanxi_qa.records import Block, Chunk, Document, Repair, Sentence
+from shanxi_qa.text import STOPWORDS, content_terms, words
+
+# Bump when the cleaner, chunker or file layout changes what an index holds.
+FORMAT_VERSION = 2
+CORPUS_SUFFIXES = (".txt", ".md")
+_PACKAGES = ("faiss-cpu", "bm25s", "sentence-transformers", "onnxruntime", "tokenizers", "tiktoken")
+
+
+class IndexStoreError(RuntimeError):
+    """The index cannot be built or loaded; the message says what to do."""
+
+
+def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
+    """sha256 of every corpus file, by name: cheap (no cleaning, no embedding)."""
+    if not corpus_dir.is_dir():
+        raise IndexStoreError(f"corpus folder not found: {corpus_dir} (pass --corpus DIR)")
+    hashes: dict[str, str] = {}
+    for path in sorted(corpus_dir.iterdir()):
+        if path.suffix.lower() in CORPUS_SUFFIXES and path.is_file():
+            digest = hashlib.sha256()
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            hashes[path.name] = digest.hexdigest()
+    return hashes
+
+
+def _package_versions() -> dict[str, str]:
+    versions = {}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "missing"
+    return versions
+
+
+def expected_manifest(corpus_dir: Path, config: ChunkerConfig) -> dict[str, Any]:
+    """The manifest fields that decide whether an index is fresh for this corpus and config."""
+    try:
+        model_version = metadata.version(MODEL_PACKAGE)
+    except metadata.PackageNotFoundError:
+        model_version = "missing"
+    return {
+        "format_version": FORMAT_VERSION,
+        "shanxi_qa": __version__,
+        "corpus_files": corpus_fingerprint(corpus_dir),
+        "model": {"name": MODEL_NAME, "package": MODEL_PACKAGE, "version": model_version},
+        "chunker": asdict(config),
+    }
+
+
+def _freshness_key(manifest: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: manifest.get(key)
+        for key in ("format_version", "shanxi_qa", "corpus_files", "model", "chunker")
+    }
+
+
+@dataclass
+class LoadedIndex:
+    """Everything ``ask`` needs, loaded from one index folder."""
+
+    path: Path
+    manifest: dict[str, Any]
+    documents: dict[str, Document]
+    chunks: list[Chunk]
+    dense: Any  # faiss.Index over chunk vectors
+    sentence_vectors: Vectors  # one row per sentence, in chunk order
+    sentence_rows: list[tuple[int, int]]  # (chunk_id, sentence index) for each row
+    bm25: Any  # bm25s.BM25 over chunk content terms
+    vocabulary: list[str]  # the corpus's content words, lower-cased
+    vocabulary_vectors: Vectors  # one embedding per vocabulary word, for soft term matching
+    _encoder: Encoder | None = None
+
+    @property
+    def encoder(self) -> Encoder:
+        """The query encoder, loaded on first use."""
+        if self._encoder is None:
+            self._encoder = OnnxEncoder(self.path)
+        return self._encoder
+
+    def sentence_row(self, chunk_id: int, sentence_index: int) -> int:
+        return self._row_of[(chunk_id, sentence_index)]
+
+    def __post_init__(self) -> None:
+        self._row_of = {key: row for row, key in enumerate(self.sentence_rows)}
+        self.vocabulary_row = {word: row for row, word in enumerate(self.vocabulary)}
+
+
+def _current_path(index_dir: Path) -> Path:
+    return index_dir / "current"
+
+
+def read_manifest(index_dir: Path) -> dict[str, Any] | None:
+    """The current index's manifest, or None when there is no readable one."""
+    try:
+        text = (_current_path(index_dir) / "manifest.json").read_text(encoding="utf-8")
+        manifest = json.loads(text)
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def is_fresh(index_dir: Path, corpus_dir: Path, config: ChunkerConfig) -> bool:
+    """True when the current index was built from this corpus, model and chunker settings."""
+    manifest = read_manifest(index_dir)
+    if manifest is None or not manifest.get("complete"):
+        return False
+    return _freshness_key(manifest) == _freshness_key(expected_manifest(corpus_dir, config))
+
+
+@contextlib.contextmanager
+def _build_lock(index_dir: Path) -> Iterator[None]:
+    with (index_dir / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _ensure_writable(index_dir: Path) -> None:
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        probe = index_dir / f".probe-{uuid.uuid4().hex}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        raise IndexStoreError(
+            f"cannot write the index to {index_dir}: {reason} (pass --index DIR to a writable folder)"
+        ) from error
+
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def build_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    config: ChunkerConfig,
+    *,
+    encoder_factory: Callable[[], Any] | None = None,
+    progress: bool = False,
+    force: bool = False,
+    warn: Callable[[str], None] = _quiet,
+) -> Path:
+    """Build the index for ``corpus_dir`` into ``index_dir`` and make it current.
+
+    ``encoder_factory`` returns the index-time encoder (sentence-transformers by default);
+    it must have ``encode``, ``dimension``, ``count_tokens`` and ``export_onnx``.
+    Returns the new index folder. When another process finished an identical build while
+    this one waited for the lock, that index is kept and nothing is rebuilt.
+    """
+    _ensure_writable(index_dir)
+    with _build_lock(index_dir):
+        if not force and is_fresh(index_dir, corpus_dir, config):
+            return _current_path(index_dir).resolve()
+        manifest = expected_manifest(corpus_dir, config)
+        build_dir = index_dir / f"build-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        build_dir.mkdir()
+        try:
+            _write_index(corpus_dir, build_dir, config, manifest, encoder_factory, progress, warn)
+            _point_current_at(index_dir, build_dir)
+        except BaseException:
+            shutil.rmtree(build_dir, ignore_errors=True)
+            raise
+        _remove_old_builds(index_dir, keep=build_dir)
+        return build_dir
+
+
+def _write_index(
+    corpus_dir: Path,
+    build_dir: Path,
+    config: ChunkerConfig,
+    manifest: dict[str, Any],
+    encoder_factory: Callable[[], Any] | None,
+    progress: bool,
+    warn: Callable[[str], None],
+) -> None:
+    import faiss
+    from tqdm import tqdm
+
+    steps = tqdm(total=6, desc="index", unit="step", disable=not progress, file=sys.stderr)
+
+    def step(name: str) -> None:
+        steps.set_postfix_str(name)
+        steps.update(1)
+
+    documents, warnings = load_corpus(corpus_dir)
+    for warning in warnings:
+        warn(warning)
+    if not documents:
+        raise IndexStoreError(f"no readable .txt or .md documents in {corpus_dir}")
+    step("cleaned")
+
+    if encoder_factory is None:
+        from shanxi_qa.embed import SentenceTransformerEncoder
+
+        encoder: Any = SentenceTransformerEncoder()
+    else:
+        encoder = encoder_factory()
+    step("model loaded")
+
+    chunks = chunk_corpus(documents, config, count_model_tokens=encoder.count_tokens)
+    step("chunked")
+
+    chunk_vectors = encoder.encode([chunk.text for chunk in chunks])
+    sentence_rows = [(c.chunk_id, i) for c in chunks for i in range(len(c.sentences))]
+    texts = {d.source: d.text for d in documents}
+    sentence_texts = [
+        texts[chunks[cid].source][chunks[cid].sentences[i].start : chunks[cid].sentences[i].end]
+        for cid, i in sentence_rows
+    ]
+    sentence_vectors = encoder.encode(sentence_texts)
+    dense = faiss.IndexFlatIP(encoder.dimension)
+    dense.add(np.ascontiguousarray(chunk_vectors, dtype=np.float32))
+    faiss.write_index(dense, str(build_dir / "dense.faiss"))
+    np.save(build_dir / "sentence_vectors.npy", sentence_vectors)
+    step("embedded")
+
+    vocabulary = corpus_vocabulary(chunks)
+    np.save(build_dir / "vocabulary_vectors.npy", encoder.encode(vocabulary))
+    _write_json(build_dir / "vocabulary.json", vocabulary)
+    _build_bm25(chunks).save(str(build_dir / "bm25"), show_progress=False)
+    step("bm25")
+
+    encoder.export_onnx(build_dir)
+    step("onnx exported")
+    steps.close()
+
+    _write_json(build_dir / "documents.json", [asdict(d) for d in documents])
+    _write_json(build_dir / "chunks.json", [asdict(c) for c in chunks])
+    _write_json(build_dir / "sentence_rows.json", sentence_rows)
+    manifest = {
+        **manifest,
+        "dimension": encoder.dimension,
+        "documents": len(documents),
+        "chunks": len(chunks),
+        "sentences": len(sentence_rows),
+        "packages": _package_versions(),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "complete": True,
+    }
+    # The manifest is written last: an index folder without one is never used.
+    _write_json(build_dir / "manifest.json", manifest)
+
+
+def corpus_vocabulary(chunks: list[Chunk]) -> list[str]:
+    """Distinct content words of the corpus (letters only), the targets of soft term matching."""
+    found = {
+        word
+        for chunk in chunks
+        for word in words(chunk.text)
+        if word.isalpha() and len(word) > 1 and word not in STOPWORDS
+    }
+    return sorted(found)
+
+
+def _build_bm25(chunks: list[Chunk]) -> Any:
+    import bm25s
+
+    # "lucene" idf is log(1 + (N - n + 0.5) / (n + 0.5)): never negative, so a term that
+    # occurs in most chunks of a one-article corpus still counts a little instead of
+    # pushing a matching chunk below one that does not match at all.
+    retriever = bm25s.BM25(method="lucene", k1=1.2, b=0.75)
+    retriever.index([content_terms(chunk.text) or ["_"] for chunk in chunks], show_progress=False)
+    return retriever
+
+
+def _write_json(path: Path, value: Any) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        json.dump(value, handle, ensure_ascii=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _point_current_at(index_dir: Path, build_dir: Path) -> None:
+    link = _current_path(index_dir)
+    temporary = index_dir / f".current-{uuid.uuid4().hex}"
+    os.symlink(build_dir.name, temporary)
+    if link.exists() and not link.is_symlink():
+        shutil.rmtree(link)  # an old real folder in the way of the symlink
+    os.replace(temporary, link)
+
+
+def _remove_old_builds(index_dir: Path, keep: Path) -> None:
+    builds = sorted(p for p in index_dir.glob("build-*") if p.is_dir() and p != keep)
+    # Keep the previous build one round, so a reader that resolved it a moment ago can finish.
+    for old in builds[:-1]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def load_index(index_dir: Path) -> LoadedIndex:
+    """Load the current index, or raise :class:`IndexStoreError` saying how to rebuild it."""
+    import faiss
+
+    path = _current_path(index_dir).resolve()
+    manifest = read_manifest(index_dir)
+    if manifest is None or not manifest.get("complete"):
+        raise IndexStoreError(f"no usable index in {index_dir}: run `shanxi-qa index --rebuild`")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexStoreError(
+            f"the index in {index_dir} is from another version: run `shanxi-qa index --rebuild`"
+        )
+    try:
+        documents = [_document_from_dict(d) for d in _read_json(path / "documents.json")]
+        chunks = [_chunk_from_dict(c) for c in _read_json(path / "chunks.json")]
+        sentence_rows = [(int(a), int(b)) for a, b in _read_json(path / "sentence_rows.json")]
+        dense = faiss.read_index(str(path / "dense.faiss"))
+        sentence_vectors = np.load(path / "sentence_vectors.npy", allow_pickle=False)
+        bm25 = _load_bm25(path / "bm25")
+        vocabulary = [str(w) for w in _read_json(path / "vocabulary.json")]
+        vocabulary_vectors = np.load(path / "vocabulary_vectors.npy", allow_pickle=False)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
+        raise IndexStoreError(
+            f"the index in {index_dir} is damaged ({type(error).__name__}): run `shanxi-qa index --rebuild`"
+        ) from error
+    if (
+        dense.ntotal != len(chunks)
+        or sentence_vectors.shape[0] != len(sentence_rows)
+        or dense.d != manifest.get("dimension")
+        or vocabulary_vectors.shape[0] != len(vocabulary)
+    ):
+        raise IndexStoreError(
+            f"the index in {index_dir} is inconsistent: run `shanxi-qa index --rebuild`"
+        )
+    return LoadedIndex(
+        path=path,
+        manifest=manifest,
+        documents={d.source: d for d in documents},
+        chunks=chunks,
+        dense=dense,
+        sentence_vectors=np.asarray(sentence_vectors, dtype=np.float32),
+        sentence_rows=sentence_rows,
+        bm25=bm25,
+        vocabulary=vocabulary,
+        vocabulary_vectors=np.asarray(vocabulary_vectors, dtype=np.float32),
+    )
+
+
+def _load_bm25(path: Path) -> Any:
+    import bm25s
+
+    with contextlib.redirect_stdout(sys.stderr):
+        return bm25s.BM25.load(str(path), show_progress=False, verbosity=0)
+
+
+def _read_json(path: Path) -> Any:
+    with path.open(encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _document_from_dict(data: dict[str, Any]) -> Document:
+    return Document(
+        source=data["source"],
+        text=data["text"],
+        blocks=[Block(**b) for b in data["blocks"]],
+        repairs=[Repair(**r) for r in data["repairs"]],
+    )
+
+
+def _chunk_from_dict(data: dict[str, Any]) -> Chunk:
+    return Chunk(**{**data, "sentences": [Sentence(**s) for s in data["sentences"]]})

@@ -1,0 +1,172 @@
+"""The one front door: the CLI, the web chat and the evaluation all ask through :class:`Pipeline`."""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from shanxi_qa.answer import AnswerConfig, Answerer
+from shanxi_qa.chunk import ChunkerConfig
+from shanxi_qa.embed import Encoder, Vectors
+from shanxi_qa.index import IndexStoreError, LoadedIndex, build_index, is_fresh, load_index
+from shanxi_qa.question import QuestionAnalysis, analyse_question, expand_terms
+from shanxi_qa.records import Answer, Document, Hit, RetrievalMode
+from shanxi_qa.retrieve import RetrievalConfig, retrieve
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CORPUS = REPO_ROOT / "seeds"
+DEFAULT_INDEX = REPO_ROOT / "index"
+MAX_QUESTION_CHARS = 1000
+
+
+class QuestionError(ValueError):
+    """The question cannot be asked as given; the message is fit to show a user."""
+
+
+def clean_question(question: str) -> str:
+    """Check a question where it enters: control characters become spaces, length is capped."""
+    if not isinstance(question, str):
+        raise QuestionError("the question must be text")
+    printable = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") else ch for ch in question
+    )
+    text = " ".join(printable.split())
+    if not text:
+        raise QuestionError("the question is empty: ask something about the documents")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"the question is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,}"
+        )
+    return text
+
+
+def _stderr(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+@dataclass
+class PipelineConfig:
+    corpus_dir: Path = DEFAULT_CORPUS
+    index_dir: Path = DEFAULT_INDEX
+    chunker: ChunkerConfig = field(default_factory=ChunkerConfig)
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
+    answer: AnswerConfig = field(default_factory=AnswerConfig)
+
+
+class Pipeline:
+    """Question in, quoted :class:`Answer` out, over an index kept fresh for its corpus."""
+
+    def __init__(
+        self,
+        config: PipelineConfig | None = None,
+        *,
+        progress: bool = False,
+        warn: Callable[[str], None] = _stderr,
+        encoder: Encoder | None = None,
+        encoder_factory: Callable[[], object] | None = None,
+    ) -> None:
+        self.config = config or PipelineConfig()
+        self.index: LoadedIndex = self._open_index(progress, warn, encoder_factory)
+        if encoder is not None:
+            self.index._encoder = encoder
+        self.answerer = Answerer(self.index, self.config.answer)
+
+    def _open_index(
+        self,
+        progress: bool,
+        warn: Callable[[str], None],
+        encoder_factory: Callable[[], object] | None,
+    ) -> LoadedIndex:
+        config = self.config
+        if not is_fresh(config.index_dir, config.corpus_dir, config.chunker):
+            if progress:
+                print(f"building the index for {config.corpus_dir} ...", file=sys.stderr)
+            build_index(
+                config.corpus_dir,
+                config.index_dir,
+                config.chunker,
+                progress=progress,
+                warn=warn,
+                encoder_factory=encoder_factory,
+            )
+        try:
+            return load_index(config.index_dir)
+        except IndexStoreError:
+            # A damaged index is rebuilt once; a second failure is reported.
+            build_index(
+                config.corpus_dir,
+                config.index_dir,
+                config.chunker,
+                progress=progress,
+                warn=warn,
+                force=True,
+                encoder_factory=encoder_factory,
+            )
+            return load_index(config.index_dir)
+
+    def retrieve(
+        self, question: str, mode: RetrievalMode | None = None, top_k: int | None = None
+    ) -> list[Hit]:
+        """The chunks retrieved for ``question`` (for evaluation and debugging)."""
+        analysis, vector = self._analyse(clean_question(question))
+        return retrieve(self.index, analysis, vector, self._retrieval(mode, top_k))
+
+    def ask(
+        self, question: str, mode: RetrievalMode | None = None, top_k: int | None = None
+    ) -> Answer:
+        """Answer ``question`` from the documents, or abstain with the closest passage."""
+        return self.run(question, mode, top_k)[0]
+
+    def run(
+        self,
+        question: str,
+        mode: RetrievalMode | None = None,
+        top_k: int | None = None,
+        ranked: int = 0,
+    ) -> tuple[Answer, list[Hit]]:
+        """Answer and the retrieved chunks; ``ranked`` > top_k retrieves more for ranking metrics
+        while the answer still reads only the top k."""
+        text = clean_question(question)
+        analysis, vector = self._analyse(text)
+        config = self._retrieval(mode, top_k)
+        hits = retrieve(
+            self.index, analysis, vector, RetrievalConfig(config.mode, max(config.top_k, ranked))
+        )
+        answer = self.answerer.answer(analysis, vector, hits[: config.top_k], question=text)
+        return answer, hits
+
+    def _analyse(self, text: str) -> tuple[QuestionAnalysis, Vectors]:
+        """Analyse the question and embed it, with its words missing from the corpus vocabulary
+        in the same batch (one model run)."""
+        index = self.index
+        analysis = analyse_question(text)
+        missing = [w for w in analysis.content_words if w not in index.vocabulary_row]
+        vectors = index.encoder.encode([text, *missing])
+        word_vectors = {
+            w: index.vocabulary_vectors[index.vocabulary_row[w]]
+            for w in analysis.content_words
+            if w in index.vocabulary_row
+        }
+        word_vectors.update(zip(missing, vectors[1:], strict=True))
+        expansions = expand_terms(
+            analysis, index.vocabulary, index.vocabulary_vectors, word_vectors
+        )
+        return replace(analysis, expansions=expansions), vectors[0]
+
+    def document(self, source: str) -> Document:
+        """The cleaned document, by its source name or file name."""
+        documents = self.index.documents
+        if source in documents:
+            return documents[source]
+        by_name = [d for key, d in documents.items() if Path(key).name == Path(source).name]
+        if len(by_name) == 1:
+            return by_name[0]
+        known = ", ".join(sorted(documents))
+        raise KeyError(f"no document {source!r} in the index; known: {known}")
+
+    def _retrieval(self, mode: RetrievalMode | None, top_k: int | None) -> RetrievalConfig:
+        base = self.config.retrieval
+        return RetrievalConfig(mode=mode or base.mode, top_k=top_k or base.top_k)

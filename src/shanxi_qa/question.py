@@ -1,0 +1,194 @@
+"""What a question asks for: its answer type, its focus, and the terms it insists on."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from shanxi_qa.text import STOPWORDS, stem, words
+
+AnswerType = Literal["number", "date", "person", "place", "organisation", "reason", "other"]
+
+_NUMBER_NOUNS = (
+    "number|amount|total|percentage|percent|share|proportion|rate|speed|capacity|volume|diameter"
+    "|length|size|value|figure|count|quantity|growth|increase|price|cost|height|width|distance"
+)
+_PERSON_NOUNS = (
+    "person|people|governor|mayor|official|deputy|deputies|engineer|reporter|journalist|author"
+    "|writer|photographer|leader|president|chairman|minister|secretary|executive|spokesperson"
+    "|founder|director|woman|man|worker"
+)
+_PLACE_NOUNS = (
+    "city|cities|county|counties|province|provinces|country|countries|region|regions|place|town"
+    "|village|location|district|area|park|destination"
+)
+_ORG_NOUNS = (
+    "company|companies|firm|organization|organisation|group|enterprise|factory|institution|body"
+    "|initiative|corporation|bureau|unit|network|forum|manufacturer|carmaker|automaker|maker"
+)
+_DATE_NOUNS = "year|date|day|month|time|period|season"
+
+# Ordered: the first pattern that matches decides the type.
+_TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
+    ("date", re.compile(rf"\b(when|since when|(what|which|in what) ({_DATE_NOUNS}))\b")),
+    ("number", re.compile(r"\bhow (many|much|fast|long|big|large|far|high|quickly|often|wide)\b")),
+    (
+        "number",
+        re.compile(
+            rf"\b(what|which)\b(\s+\S+){{0,3}}?\s+({_NUMBER_NOUNS})\b|\b(top|maximum|max) speed\b"
+            rf"|^\s*({_NUMBER_NOUNS})\b"
+        ),
+    ),
+    ("reason", re.compile(r"\bwhy\b|\b(purpose|reason|aim|goal)\b|\bwhat for\b")),
+    ("person", re.compile(rf"\b(who|whom|whose)\b|\b(which|what|name of the) ({_PERSON_NOUNS})\b")),
+    ("place", re.compile(rf"\bwhere\b|\b(which|what|in what|in which) ({_PLACE_NOUNS})\b")),
+    ("organisation", re.compile(rf"\b(which|what) ({_ORG_NOUNS})\b")),
+)
+
+# Words that end the noun phrase after "how many" / "which".
+_PHRASE_END = frozenset(
+    """is are was were do does did has have had will would can could should be been being
+    in on at of for by to from with that which who since during across between""".split()
+)
+_AUXILIARIES = frozenset("is are was were do does did has have had will would can could".split())
+_COPULAS = frozenset("is are was were".split())
+_DETERMINERS = frozenset("the a an this that these those its their".split())
+_WH = re.compile(
+    r"\b(?P<wh>how many|how much|what|which|whose|who|name|list)\s+(?P<rest>.*)", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    """The parts of a question that answering and abstention look at."""
+
+    text: str
+    answer_type: AnswerType
+    terms: tuple[str, ...]  # stems of the content words, in order, without duplicates
+    focus: tuple[str, ...]  # stems of the noun phrase the question asks about
+    numbers: tuple[str, ...]  # numerals in the question (years included): the answer must hold them
+    names: tuple[str, ...]  # capitalised words inside the question (likely proper nouns), lowered
+    content_words: tuple[str, ...] = ()  # the words behind ``terms``, lower-cased, unstemmed
+    # For each term, corpus terms that mean nearly the same, with their similarity (itself at 1.0).
+    expansions: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
+
+    def expanded_terms(self) -> list[str]:
+        """The terms and their expansions, once each: the BM25 query."""
+        out = dict.fromkeys(self.terms)
+        for alternatives in self.expansions.values():
+            out.update(dict.fromkeys(term for term, _ in alternatives))
+        return list(out)
+
+
+def analyse_question(question: str) -> QuestionAnalysis:
+    """Classify ``question`` and pick out its focus and required terms."""
+    text = " ".join(question.split())
+    lowered = text.lower()
+    answer_type: AnswerType = "other"
+    for candidate, pattern in _TYPE_PATTERNS:
+        if pattern.search(lowered):
+            answer_type = candidate
+            break
+
+    terms: list[str] = []
+    content_words: list[str] = []
+    for word in words(text):
+        if word not in STOPWORDS and stem(word) not in terms:
+            terms.append(stem(word))
+            content_words.append(word)
+
+    return QuestionAnalysis(
+        text=text,
+        answer_type=answer_type,
+        terms=tuple(terms),
+        focus=_focus(text),
+        numbers=tuple(re.findall(r"\d+(?:[.,]\d+)*", text)),
+        names=_names(text),
+        content_words=tuple(content_words),
+    )
+
+
+def _focus(text: str) -> tuple[str, ...]:
+    """Stems of the noun phrase the question asks about; its last one is the head noun.
+
+    "how many wind farms does ..." -> (wind, farm); "what is the population of ..." ->
+    (population,); "which consultancy ..." -> (consultancy,). A question whose wh-word is
+    followed by a verb ("what do insiders call ...") has no focus.
+    """
+    match = _WH.search(text)
+    if not match:
+        return ()
+    wh = match.group("wh").lower()
+    tokens = words(match.group("rest"))
+    if wh in ("what", "which", "who") and tokens and tokens[0] in _AUXILIARIES:
+        if tokens[0] not in _COPULAS or wh == "which":
+            return ()
+        tokens = tokens[1:]  # "what is the population of ..." -> "the population of ..."
+    elif wh == "who":
+        return ()
+    focus: list[str] = []
+    for word in tokens:
+        if word in _DETERMINERS and not focus:
+            continue
+        if word in _PHRASE_END or (word in STOPWORDS and focus):
+            break
+        if focus and word.endswith("ed"):
+            break  # a verb: "which consultancy co-launched ..."
+        if word not in STOPWORDS:
+            focus.append(stem(word))
+        if len(focus) == 4:
+            break
+    while focus and len(focus[-1]) <= 2:
+        focus.pop()
+    return tuple(focus)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """Capitalised words that are not the question's first word: "Taiyuan", "Geely", "GDP"."""
+    tokens = re.findall(r"[A-Za-z][A-Za-z'’-]*", text)
+    names = []
+    for position, token in enumerate(tokens):
+        if position == 0 or not token[0].isupper():
+            continue
+        lowered = token.lower().rstrip("'’s")
+        if lowered in STOPWORDS or lowered in {"i"}:
+            continue
+        names.append(lowered)
+    return tuple(dict.fromkeys(names))
+
+
+def expand_terms(
+    analysis: QuestionAnalysis,
+    vocabulary: list[str],
+    vocabulary_vectors: npt.NDArray[np.float32],
+    word_vectors: dict[str, npt.NDArray[np.float32]],
+    threshold: float = 0.62,
+    per_term: int = 4,
+) -> dict[str, tuple[tuple[str, float], ...]]:
+    """Corpus words close in meaning to each question word ("intelligent" -> "smart").
+
+    Paraphrased questions share few words with the text; matching them by stem alone
+    would miss the passage and abstain. ``word_vectors`` holds the embedding of each
+    question word (from the corpus vocabulary where it occurs there).
+    """
+    expansions: dict[str, tuple[tuple[str, float], ...]] = {}
+    for word, term in zip(analysis.content_words, analysis.terms, strict=True):
+        vector = word_vectors.get(word)
+        alternatives: dict[str, float] = {term: 1.0}
+        if vector is not None and len(vocabulary):
+            similarities = vocabulary_vectors @ vector
+            for row in np.argsort(-similarities)[: per_term * 3]:
+                similarity = float(similarities[row])
+                if similarity < threshold:
+                    break
+                candidate = stem(vocabulary[row])
+                if candidate not in alternatives and candidate not in STOPWORDS:
+                    alternatives[candidate] = round(similarity, 3)
+                if len(alternatives) > per_term:
+                    break
+        expansions[term] = tuple(alternatives.items())
+    return expansions

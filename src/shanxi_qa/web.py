@@ -1,0 +1,333 @@
+"""The browser chat and its JSON API, one Gradio app over one shared :class:`Pipeline`.
+
+``python -m shanxi_qa chat`` starts it. The page shows a chat (short answer in bold, the
+supporting quotes as block quotes with source and paragraph) beside a source panel with
+the top quote highlighted in its paragraph. The same app serves ``/ask``: question in,
+the JSON record of :meth:`Answer.to_dict` out, usable with ``gradio_client``::
+
+    Client("http://127.0.0.1:7860").predict("how many smart coal mines?", api_name="/ask")
+
+Everything shown comes from documents or users, so all of it is displayed as text: every
+piece is HTML-escaped (and Markdown-escaped where it goes into Markdown) before it reaches
+the page, and the only markup is the module's own.
+
+Gradio is imported only here, so the other CLI commands never load it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import re
+import sys
+import threading
+import traceback
+from typing import TYPE_CHECKING, Any
+
+from shanxi_qa.pipeline import Pipeline, PipelineConfig, QuestionError
+from shanxi_qa.records import Answer, Document, Quote
+
+if TYPE_CHECKING:
+    import gradio
+
+TITLE = "Ask the article"
+EXAMPLES = [
+    "How many smart coal mines does Shanxi have?",
+    "Where is the huge solar farm?",
+    "Who delivered the government work report?",
+    "What is Shanxi's total GDP in 2024?",
+]
+WARM_UP_QUESTION = "What is this document about?"
+# Answering is a few milliseconds of CPU; a handful of workers keeps the page responsive.
+CONCURRENCY_LIMIT = 4
+# How much of a user's question is echoed in the chat (the whole text is still checked).
+ECHO_CHARS = 300
+
+PANEL_PLACEHOLDER = (
+    '<div class="source-panel empty"><p>The paragraph behind each answer appears here, '
+    "with the quoted words highlighted.</p></div>"
+)
+
+CSS = """
+#source-panel .source-panel { padding: 14px 16px; border-radius: 10px;
+  border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary); }
+#source-panel .source-label { font-size: 0.8rem; font-weight: 600; letter-spacing: 0.04em;
+  text-transform: uppercase; color: var(--body-text-color-subdued); margin-bottom: 8px; }
+#source-panel .abstained .source-label { color: #b45309; }
+#source-panel .source-text { line-height: 1.6; margin: 0 0 10px 0; white-space: pre-wrap; }
+#source-panel mark { background: #fde68a; color: #1f2937; padding: 1px 2px; border-radius: 3px; }
+#source-panel .abstained mark { background: #e5e7eb; }
+#source-panel .source-caption { font-size: 0.85rem; color: var(--body-text-color-subdued); }
+#source-panel .empty p { color: var(--body-text-color-subdued); margin: 0; }
+#corpus-line p { color: var(--body-text-color-subdued); }
+"""
+
+# Characters that Markdown gives a meaning to. ``<``, ``>`` and ``&`` are left to
+# ``html.escape``: a backslash before an entity would show the entity's name.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$^=:])")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` made safe for Markdown: shown literally, never formatted or run as HTML."""
+    return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", text), quote=True)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def corpus_description(pipeline: Pipeline) -> str:
+    """One line (Markdown) naming every document the answers come from, with its headline."""
+    parts = []
+    for source, document in sorted(pipeline.index.documents.items()):
+        label = f"`{html.escape(source)}`" if "`" not in source else escape_markdown(source)
+        headline = _headline(document)
+        parts.append(f"{label} ({escape_markdown(headline)})" if headline else label)
+    if not parts:
+        return "The index holds no documents, so every question will be declined."
+    return "Answers come only from: " + "; ".join(parts) + "."
+
+
+def _headline(document: Document) -> str:
+    """The document's headline (and standfirst), or its first paragraph, shortened."""
+    pieces = [
+        _one_line(document.text[block.start : block.end])
+        for block in document.blocks
+        if block.kind in ("headline", "standfirst")
+    ]
+    if not pieces and document.blocks:
+        first = document.blocks[0]
+        pieces = [_one_line(document.text[first.start : first.end])]
+    text = ": ".join(piece for piece in pieces if piece)
+    return text if len(text) <= 160 else text[:157].rstrip() + "…"
+
+
+def _quote_markdown(quote: Quote) -> str:
+    return (
+        f"> {escape_markdown(_one_line(quote.text))}\n>\n"
+        f"> — *{escape_markdown(quote.source)}, paragraph {quote.paragraph}*"
+    )
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The bot's reply: bold answer and quotes, or a plain refusal with the closest passage."""
+    parts: list[str] = []
+    if answer.abstained:
+        parts.append("The documents do not answer this question.")
+        if answer.quotes:
+            parts.append("**Closest passage (does not answer):**")
+            parts.append(_quote_markdown(answer.quotes[0]))
+    else:
+        parts.append(f"**{escape_markdown(_one_line(str(answer.answer)))}**")
+        parts.extend(_quote_markdown(quote) for quote in answer.quotes)
+    parts.append(f"*confidence {answer.confidence:.2f}*")
+    return "\n\n".join(parts)
+
+
+def _span_in_context(quote: Quote) -> tuple[int, int] | None:
+    """Where the quote lies in ``quote.context``, or None when the offsets do not fit."""
+    start = quote.start - quote.context_start
+    end = quote.end - quote.context_start
+    if 0 <= start <= end <= len(quote.context) and quote.context[start:end] == quote.text:
+        return start, end
+    found = quote.context.find(quote.text)
+    return (found, found + len(quote.text)) if found >= 0 and quote.text else None
+
+
+def source_panel_html(answer: Answer) -> str:
+    """The top quote's paragraph with the quoted span in ``<mark>``; all text escaped."""
+    if not answer.quotes:
+        return (
+            '<div class="source-panel abstained"><div class="source-label">No passage</div>'
+            "<p>Nothing in the documents comes close to this question.</p></div>"
+        )
+    quote = answer.quotes[0]
+    span = _span_in_context(quote)
+    if span is None:  # should not happen: show the quote itself, marked
+        before, marked, after = "", quote.text, ""
+    else:
+        before = quote.context[: span[0]]
+        marked = quote.context[span[0] : span[1]]
+        after = quote.context[span[1] :]
+    css_class = "source-panel abstained" if answer.abstained else "source-panel"
+    label = "Closest passage (does not answer)" if answer.abstained else "Source paragraph"
+    return (
+        f'<div class="{css_class}">'
+        f'<div class="source-label">{label}</div>'
+        f'<p class="source-text">{html.escape(before)}<mark>{html.escape(marked)}</mark>'
+        f"{html.escape(after)}</p>"
+        f'<div class="source-caption">{html.escape(quote.source)}, '
+        f"paragraph {quote.paragraph}</div></div>"
+    )
+
+
+def _polite_question_error(error: QuestionError) -> str:
+    return f"Sorry, I cannot ask that: {escape_markdown(str(error))}."
+
+
+def _log_failure(question: str) -> None:
+    print(f"error: answering {question[:200]!r} failed:", file=sys.stderr)
+    traceback.print_exc(file=sys.stderr)
+
+
+SORRY = "Sorry, something went wrong while answering. Please try again or rephrase the question."
+
+
+class ChatService:
+    """The UI and API callbacks over one shared pipeline.
+
+    ``Pipeline.ask`` reads a loaded index (FAISS search, BM25 scores, numpy arrays) and
+    runs one ONNX Runtime session, which is thread-safe; but the query encoder is created
+    lazily on first use and the third-party objects do not promise thread safety, so calls
+    are serialised with a lock. An answer takes milliseconds, so the lock costs nothing a
+    user would notice, and the queue's other workers keep the page responsive meanwhile.
+    """
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self._lock = threading.Lock()
+
+    def ask(self, question: str) -> Answer:
+        with self._lock:
+            return self.pipeline.ask(question)
+
+    def api(self, question: str) -> dict[str, Any]:
+        """``/ask``: the answer record, or ``{"question", "error"}`` for a question that fails."""
+        try:
+            return self.ask(question).to_dict()
+        except QuestionError as error:
+            return {"question": question, "error": str(error)}
+        except Exception:
+            _log_failure(str(question))
+            return {"question": question, "error": SORRY}
+
+    def reply(self, question: str) -> tuple[str, str | None]:
+        """The bot's Markdown reply and the new source panel (None: leave the panel as is)."""
+        try:
+            answer = self.ask(question)
+        except QuestionError as error:
+            return _polite_question_error(error), None
+        except Exception:
+            _log_failure(question)
+            return escape_markdown(SORRY), None
+        return answer_markdown(answer), source_panel_html(answer)
+
+
+def _echo(question: str) -> str:
+    text = question if len(question) <= ECHO_CHARS else question[:ECHO_CHARS] + "…"
+    return escape_markdown(text) if text.strip() else "*(empty question)*"
+
+
+def build_app(pipeline: Pipeline) -> gradio.Blocks:
+    """The chat page and the ``/ask`` endpoint over ``pipeline`` (shared by all requests)."""
+    import gradio as gr
+
+    service = ChatService(pipeline)
+
+    def add_question(
+        question: str, history: list[dict[str, Any]] | None
+    ) -> tuple[str, list[dict[str, Any]], str]:
+        history = [*(history or []), {"role": "user", "content": _echo(question or "")}]
+        return "", history, question or ""
+
+    def answer_question(
+        question: str, history: list[dict[str, Any]] | None
+    ) -> tuple[list[dict[str, Any]], Any]:
+        reply, panel = service.reply(question)
+        history = [*(history or []), {"role": "assistant", "content": reply}]
+        return history, gr.skip() if panel is None else panel
+
+    def clear() -> tuple[list[dict[str, Any]], str, str, str]:
+        return [], PANEL_PLACEHOLDER, "", ""
+
+    def ask(question: str) -> dict[str, Any]:
+        """Answer a question from the documents; returns the answer record as JSON."""
+        return service.api(question)
+
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
+        gr.Markdown(f"# {TITLE}")
+        gr.Markdown(corpus_description(pipeline), elem_id="corpus-line")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=420):
+                chatbot = gr.Chatbot(
+                    label="Chat",
+                    height=460,
+                    sanitize_html=True,
+                    render_markdown=True,
+                    latex_delimiters=[],
+                    allow_tags=False,
+                    feedback_options=None,
+                    buttons=["copy"],
+                    placeholder="Ask a question: every answer is quoted from the documents.",
+                    elem_id="chat",
+                )
+                with gr.Row():
+                    textbox = gr.Textbox(
+                        placeholder="Ask about the article and press Enter",
+                        show_label=False,
+                        container=False,
+                        scale=5,
+                        autofocus=True,
+                        submit_btn="Ask",
+                        elem_id="question",
+                    )
+                    clear_button = gr.Button("Clear", variant="secondary", scale=1, min_width=90)
+                examples = gr.Examples(examples=EXAMPLES, inputs=[textbox], label="Try asking")
+            with gr.Column(scale=2, min_width=320):
+                panel = gr.HTML(PANEL_PLACEHOLDER, elem_id="source-panel", js_on_load=None)
+        pending = gr.State("")
+
+        def wire(event: Any) -> None:
+            event.then(
+                answer_question,
+                [pending, chatbot],
+                [chatbot, panel],
+                api_visibility="private",
+                show_progress="minimal",
+            )
+
+        wire(
+            textbox.submit(
+                add_question,
+                [textbox, chatbot],
+                [textbox, chatbot, pending],
+                queue=False,
+                api_visibility="private",
+            )
+        )
+        wire(
+            examples.load_input_event.then(
+                add_question,
+                [textbox, chatbot],
+                [textbox, chatbot, pending],
+                queue=False,
+                api_visibility="private",
+            )
+        )
+        clear_button.click(
+            clear, None, [chatbot, panel, textbox, pending], queue=False, api_visibility="private"
+        )
+        gr.api(ask, api_name="ask")  # served as /ask
+    return app
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    """``shanxi-qa chat``: load the pipeline once, warm it, and serve until interrupted."""
+    host = getattr(args, "host", None) or "127.0.0.1"
+    port = int(getattr(args, "port", None) or 7860)
+    print(f"loading the index for {args.corpus} ...", file=sys.stderr)
+    pipeline = Pipeline(PipelineConfig(corpus_dir=args.corpus, index_dir=args.index), progress=True)
+    try:  # the first question loads the ONNX model: do it now, not for the first user
+        pipeline.ask(WARM_UP_QUESTION)
+    except Exception as error:
+        print(f"warning: warm-up question failed: {error}", file=sys.stderr)
+    app = build_app(pipeline)
+    app.queue(default_concurrency_limit=CONCURRENCY_LIMIT).launch(
+        server_name=host,
+        server_port=port,
+        css=CSS,
+        ssr_mode=False,
+        show_error=False,
+        footer_links=["api"],
+    )
+    return 0
