@@ -64,3 +64,35 @@ def tiny_corpus(tmp_path: Path) -> Path:
     corpus.mkdir()
     (corpus / "tram.txt").write_text(TINY_ARTICLE, encoding="utf-8")
     return corpus
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real index (real model) of the seed corpus, built once per test session."""
+    import subprocess
+    import sys
+
+    index = tmp_path_factory.mktemp("seed-index")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "shanxi_qa",
+            "index",
+            "--index",
+            str(index),
+            "--corpus",
+            str(SEED_DIR),
+        ],
+        check=True,
+        capture_output=True,
+        env=offline_env(),
+        timeout=600,
+    )
+    return index
+
+
+def offline_env() -> dict[str, str]:
+    import os
+
+    return {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}

@@ -21,6 +21,7 @@ from shanxi_qa.ingest import (
     is_broken_word,
     load_corpus,
     load_document,
+    match_fragments,
     normalise_text,
     order_blocks,
     repair_words,
@@ -134,6 +135,7 @@ def test_hyphenated_form_used_elsewhere_is_kept() -> None:
         ("year-onyear", "year-on-year"),
         ("provinciallevel", "provincial-level"),
         ("citywide", "citywide"),  # a real word (zipf 2.81)
+        ("chipmakers", "chipmakers"),  # rare (1.3), but the plural of "chipmaker" (1.61)
         ("Citylevel", "Citylevel"),  # capitalised: maybe a name
         ("5glevel", "5glevel"),  # digits
         ("transportation", "transportation"),
@@ -183,6 +185,7 @@ def test_stitch_fragments_joins_words_chains_and_leaves_orphans() -> None:
         "riverside in March.",
         "parking rules were also changed",
     ]
+    assert match_fragments(paragraphs) == {1: 3, 3: 4, 2: 5}
     stitched, repairs = stitch_fragments(paragraphs)
     assert stitched == [
         "Buses now run every five minutes on the riverside routes, according to the city.",
@@ -439,6 +442,18 @@ def test_seed_reads_as_the_printed_article() -> None:
     rules = {r.rule for r in repairs}
     assert {"unescape", "split-caption", "credit", "stitch", "dehyphenate", "rehyphenate"} <= rules
     assert sum(r.rule == "stitch" for r in repairs) == 7
+    assert [(r.before, r.after) for r in repairs if r.rule in ("dehyphenate", "rehyphenate")] == [
+        ("provinciallevel", "provincial-level"),
+        ("gar-nered", "garnered"),
+        ("cuttingedge", "cutting-edge"),
+        ("chal-lenging", "challenging"),
+        ("year-onyear", "year-on-year"),
+        ("digi-tal", "digital"),
+    ]
+    assert [r.after for r in repairs if r.rule == "credit"] == [
+        "KONG LEI / FOR CHINA DAILY",
+        "PROVIDED TO CHINA DAILY",
+    ]
 
 
 # --- files and folders -----------------------------------------------------------------------

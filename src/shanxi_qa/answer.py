@@ -9,9 +9,12 @@ the numbers and names the question insists on, and how much of the question is c
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -19,7 +22,7 @@ from shanxi_qa.embed import Vectors
 from shanxi_qa.index import LoadedIndex
 from shanxi_qa.question import AnswerType, QuestionAnalysis
 from shanxi_qa.records import Answer, Hit, Quote
-from shanxi_qa.text import STOPWORDS, content_terms, stem, word_spans
+from shanxi_qa.text import STOPWORDS, content_terms, stem, word_spans, words
 
 _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -69,6 +72,49 @@ _PLACE_WORDS = frozenset(
         city county province district village town region country mountains river
     """.split()
 )
+# What kind of quantity a number question wants, and what its answer span must hold.
+_QUANTITY_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (
+        re.compile(
+            r"\b(cost|costs|spend|spent|price|money|worth|invest\w*|budget|funding|paid|pay)\b"
+        ),
+        re.compile(r"yuan|dollar|euro|pound|rmb|usd|[$¥€£]", re.IGNORECASE),
+    ),
+    (
+        re.compile(r"\bhow fast\b|\bspeed\b|\bvelocity\b"),
+        re.compile(r"per (hour|second|minute)|km/h|mph", re.IGNORECASE),
+    ),
+    (
+        re.compile(
+            r"\bhow (long|far|wide|tall|high|deep)\b|\b(length|distance|diameter|width|height|depth)\b"
+        ),
+        re.compile(
+            r"\b(kilomet|met|mile|feet|foot|inch|km\b|m\b|years?\b|months?\b|days?\b|hours?\b)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        re.compile(r"\b(percent|percentage|share|proportion|rate)\b"),
+        re.compile(r"percent|%|fold", re.IGNORECASE),
+    ),
+)
+# A caption's trailing credit names the photographer; a byline names the writer.
+_CREDIT = re.compile(r"(?:[A-Z][A-Z'’.-]+\s+)*[A-Z][A-Z'’.-]+\s*/\s*[A-Z ]+$|PROVIDED TO [A-Z ]+$")
+_PHOTO_CUES = frozenset(
+    "photo photograph photographer picture pictured image shot took taken credit caption".split()
+)
+# Words with which a question points at a kind of block rather than at its content.
+BLOCK_CUES: dict[str, frozenset[str]] = {
+    "headline": frozenset("headline title headlined titled".split()),
+    "standfirst": frozenset("subheadline subhead subtitle standfirst deck strapline".split()),
+    "byline": frozenset("wrote written write author writer reporter journalist byline".split()),
+    "caption": _PHOTO_CUES,
+}
+_PRONOUN_START = re.compile(
+    r"^[\"“']?(it|this|they|these|he|she|its|their|his|her)\b", re.IGNORECASE
+)
+_PRONOUN_ANY = re.compile(r"\b(he|she|they)\s+(said|added|says|noted)\b", re.IGNORECASE)
+
 _PLACE_PREPOSITIONS = frozenset(["in", "at", "from", "near", "to", "across", "of"])
 
 
@@ -155,17 +201,29 @@ def _sigmoid(value: float) -> float:
     return 1.0 / (1.0 + math.exp(-value))
 
 
-# Weights of the abstention model: a logistic regression over the features of the best
-# sentence. See ``Answerer.confidence``.
-CONFIDENCE_WEIGHTS = {
-    "bias": -4.0,
-    "coverage": 4.0,
-    "dense": 3.0,
-    "type_found": 1.5,
-    "focus_head": 2.0,
-    "numbers_missing": -4.0,
-    "names_missing": -2.0,
-}
+# The abstention model: a logistic regression over the features of the best sentence,
+# fitted on the calibration questions by eval/calibrate.py (never on the gold set).
+CONFIDENCE_FILE = Path(__file__).with_name("confidence.json")
+CONFIDENCE_FEATURES = (
+    "dense",
+    "sentence_coverage",
+    "coverage",
+    "type_found",
+    "focus_head",
+    "block_cue",
+    "numbers_missing",
+    "names_missing",
+)
+
+
+@lru_cache(maxsize=1)
+def confidence_weights() -> dict[str, float]:
+    """The fitted weights: ``bias`` and one per name in :data:`CONFIDENCE_FEATURES`."""
+    weights = json.loads(CONFIDENCE_FILE.read_text(encoding="utf-8"))
+    missing = [name for name in ("bias", *CONFIDENCE_FEATURES) if name not in weights]
+    if missing:
+        raise ValueError(f"{CONFIDENCE_FILE} lacks weights for {', '.join(missing)}")
+    return {name: float(value) for name, value in weights.items()}
 
 
 class Answerer:
@@ -207,6 +265,7 @@ class Answerer:
         """Every sentence of the retrieved chunks, scored as the answer's home."""
         vector = question_vector.reshape(-1)
         candidates = []
+        question_words = set(words(analysis.text))
         for hit in hits:
             chunk = hit.chunk
             document = self.index.documents[chunk.source]
@@ -215,19 +274,16 @@ class Answerer:
             context_terms = set(content_terms(context))
             for sentence_index, sentence in enumerate(chunk.sentences):
                 text = document.text[sentence.start : sentence.end]
+                kind = document.blocks[document.paragraph_of(sentence.start) - 1].kind
+                row = self.index.sentence_row(chunk.chunk_id, sentence_index)
                 features = self.features(
                     analysis,
                     text,
                     context,
                     context_terms,
-                    float(
-                        np.dot(
-                            self.index.sentence_vectors[
-                                self.index.sentence_row(chunk.chunk_id, sentence_index)
-                            ],
-                            vector,
-                        )
-                    ),
+                    float(np.dot(self.index.sentence_vectors[row], vector)),
+                    previous=self._previous_sentence(chunk.chunk_id, sentence_index),
+                    block_cue=bool(BLOCK_CUES.get(kind, frozenset()) & question_words),
                 )
                 score = (
                     0.45 * features["dense"]
@@ -236,6 +292,7 @@ class Answerer:
                     + 0.10 * hit.score
                     + 0.12 * features["type_found"]
                     + 0.10 * features["focus_head"]
+                    + 0.30 * features["block_cue"]
                     - 0.30 * features["numbers_missing"]
                     - 0.10 * features["names_missing"]
                 )
@@ -249,10 +306,20 @@ class Answerer:
         context: str,
         context_terms: set[str],
         dense: float,
+        previous: str = "",
+        block_cue: bool = False,
     ) -> dict[str, float]:
-        """What the abstention decision looks at, for one candidate sentence."""
+        """What the abstention decision looks at, for one candidate sentence.
+
+        A sentence that refers back with a pronoun ("It features ...", "... she said")
+        is read together with the sentence before it.
+        """
         sentence_terms = set(content_terms(sentence))
         lowered, context_lowered = sentence.lower(), context.lower()
+        if previous and (_PRONOUN_START.search(sentence) or _PRONOUN_ANY.search(sentence)):
+            sentence_terms |= set(content_terms(previous))
+            lowered += " " + previous.lower()
+            context_lowered += " " + previous.lower()
         head = analysis.focus[-1] if analysis.focus else None
         if head is None:
             focus_head = 0.5  # nothing to check: neither evidence for nor against
@@ -266,6 +333,7 @@ class Answerer:
             )
         return {
             "dense": dense,
+            "block_cue": float(block_cue),
             "sentence_coverage": weighted_coverage(analysis, sentence_terms, self.statistics),
             "coverage": weighted_coverage(
                 analysis, sentence_terms | context_terms, self.statistics
@@ -284,10 +352,22 @@ class Answerer:
             ),
         }
 
+    def _previous_sentence(self, chunk_id: int, sentence_index: int) -> str:
+        chunk = self.index.chunks[chunk_id]
+        text = self.index.documents[chunk.source].text
+        if sentence_index > 0:
+            previous = chunk.sentences[sentence_index - 1]
+        elif chunk_id > 0 and self.index.chunks[chunk_id - 1].source == chunk.source:
+            previous = self.index.chunks[chunk_id - 1].sentences[-1]
+        else:
+            return ""
+        return text[previous.start : previous.end]
+
     def confidence(self, features: dict[str, float]) -> float:
         """Probability that the best sentence answers: a logistic model of its features."""
-        logit = CONFIDENCE_WEIGHTS["bias"] + sum(
-            weight * features[name] for name, weight in CONFIDENCE_WEIGHTS.items() if name != "bias"
+        weights = confidence_weights()
+        logit = weights["bias"] + sum(
+            weights[name] * features[name] for name in CONFIDENCE_FEATURES
         )
         return _sigmoid(logit)
 
@@ -308,19 +388,57 @@ class Answerer:
         )
 
 
-def _spans_of_type(answer_type: AnswerType, sentence: str) -> list[tuple[int, int]]:
+def _quantity_pattern(question: str) -> re.Pattern[str] | None:
+    for cue, required in _QUANTITY_KINDS:
+        if cue.search(question):
+            return required
+    return None
+
+
+def _number_spans(question: str, sentence: str) -> list[tuple[int, int]]:
+    date_parts = [(m.start(), m.end()) for m in _DATE.finditer(sentence)]
+    spans = []
+    for match in _NUMBER.finditer(sentence):
+        start, end = _with_unit(sentence, match.start(), match.end())
+        # A day of the month or a year is part of a date, not a quantity.
+        if any(ds <= match.start() and match.end() <= de for ds, de in date_parts):
+            continue
+        spans.append((start, end))
+    required = _quantity_pattern(question)
+    if required is not None:
+        spans = [
+            (s, e) for s, e in spans if _has_quantity(sentence[s : e + 20].split(", ")[0], required)
+        ]
+    return spans
+
+
+def _has_quantity(text: str, required: re.Pattern[str]) -> bool:
+    if not required.search(text):
+        return False
+    # "1,000 kilometers per hour" is a speed: it does not answer "how long".
+    return not (" per " in text and "per" not in required.pattern)
+
+
+def _credit_start(sentence: str) -> int:
+    match = _CREDIT.search(sentence)
+    return match.start() if match else len(sentence)
+
+
+def _spans_of_type(
+    answer_type: AnswerType, sentence: str, question: str = ""
+) -> list[tuple[int, int]]:
     if answer_type == "number":
-        spans = [(m.start(), m.end()) for m in _NUMBER.finditer(sentence)]
-        return [_with_unit(sentence, s, e) for s, e in spans]
+        return _number_spans(question, sentence)
     if answer_type == "date":
         return [(m.start(), m.end()) for m in _DATE.finditer(sentence)]
     if answer_type in ("person", "organisation", "place"):
-        return [
-            span
-            for span in _capitalised_spans(sentence)
-            if _name_kind(sentence, span) == answer_type
-        ] or (
-            [span for span in _capitalised_spans(sentence) if _name_kind(sentence, span) != "place"]
+        names = _capitalised_spans(sentence)
+        if not _PHOTO_CUES & set(words(question)):
+            # The photographer answers "who took the photo", not "who founded Geely".
+            credit = _credit_start(sentence)
+            names = [span for span in names if span[1] <= credit]
+        return [span for span in names if _name_kind(sentence, span) == answer_type] or (
+            [span for span in names if _name_kind(sentence, span) != "place"]
             if answer_type == "person"
             else []
         )
@@ -334,7 +452,7 @@ def has_answer_type(analysis: QuestionAnalysis, sentence: str) -> bool:
     question = analysis.text.lower()
     return any(
         sentence[s:e].lower() not in question
-        for s, e in _spans_of_type(analysis.answer_type, sentence)
+        for s, e in _spans_of_type(analysis.answer_type, sentence, question)
     )
 
 
@@ -351,16 +469,19 @@ def _with_unit(sentence: str, start: int, end: int) -> tuple[int, int]:
 def _capitalised_spans(sentence: str) -> list[tuple[int, int]]:
     spans = []
     for match in _CAPITALISED.finditer(sentence):
-        start, end = match.start(), match.end()
-        text = sentence[start:end].rstrip(".,'’")
-        end = start + len(text)
-        tokens = text.split()
-        # Drop a sentence-initial function word ("The", "In") and leading titles.
-        while tokens and (tokens[0].lower() in STOPWORDS or tokens[0].lower() in _TITLES):
-            start += len(tokens[0]) + 1
-            tokens = tokens[1:]
-        if tokens:
-            spans.append((start, start + len(" ".join(tokens))))
+        # A full stop inside a run ends one name and starts another ("Station. JOHN DOE").
+        offset = match.start()
+        for part in re.split(r"(?<=[a-z]{2}\.)\s+|(?<=[A-Z]{2}\.)\s+", match.group()):
+            start = sentence.index(part, offset)
+            offset = start + len(part)
+            text = part.rstrip(".,'’")
+            tokens = text.split()
+            # Drop a sentence-initial function word ("The", "In") and leading titles.
+            while tokens and (tokens[0].lower() in STOPWORDS or tokens[0].lower() in _TITLES):
+                start += len(tokens[0]) + 1
+                tokens = tokens[1:]
+            if tokens:
+                spans.append((start, start + len(" ".join(tokens))))
     return spans
 
 
@@ -369,17 +490,21 @@ def _name_kind(sentence: str, span: tuple[int, int]) -> AnswerType:
     tokens = [t.lower().strip(".,'’") for t in text.split()]
     following = sentence[span[1] :].split()[:1]
     preceding = sentence[: span[0]].split()[-3:]
-    if any(t in _ORG_WORDS for t in tokens):
-        return "organisation"
+    if any(t in _ORG_WORDS for t in tokens) or "/" in preceding:
+        return "organisation"  # a word for an organisation, or the publication after a credit's "/"
     if any(t in _PLACE_WORDS for t in tokens) or (
         following and following[0].lower().strip(".,") in _PLACE_WORDS
     ):
         return "place"
     if preceding and preceding[-1].lower() in _PLACE_PREPOSITIONS and not text.isupper():
         return "place"
-    if preceding and preceding[-1].lower() == "of" and len(preceding) >= 2:
-        if preceding[-2].lower() in _PLACE_WORDS:
-            return "place"
+    # "the county of Tianzhen"
+    if (
+        len(preceding) >= 2
+        and preceding[-1].lower() == "of"
+        and preceding[-2].lower() in _PLACE_WORDS
+    ):
+        return "place"
     if 2 <= len(tokens) <= 3 and (text.isupper() or all(t[:1].isalpha() for t in tokens)):
         return "person"
     return "other"
@@ -391,7 +516,7 @@ def extract_span(analysis: QuestionAnalysis, sentence: str) -> str:
     question = analysis.text.lower()
     spans = [
         (s, e)
-        for s, e in _spans_of_type(analysis.answer_type, sentence)
+        for s, e in _spans_of_type(analysis.answer_type, sentence, question)
         if sentence[s:e].lower() not in question
     ]
     if analysis.answer_type == "number":

@@ -94,7 +94,7 @@ class SentenceTransformerEncoder:
 
         import torch
 
-        transformer = self.model[0].auto_model
+        transformer: torch.nn.Module = self.model[0].auto_model  # type: ignore[assignment]
         transformer.eval()
 
         class _LastHiddenState(torch.nn.Module):

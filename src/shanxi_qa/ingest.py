@@ -20,6 +20,7 @@ Pipeline (see :func:`clean_text`):
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -71,6 +72,9 @@ HYPHEN_EVIDENCE = 10.0  # a broken word rejoined across two paragraphs
 ADJACENT_BONUS = 2.0  # the tail is the very next body paragraph
 NGRAM_CAP = 5  # cap on bigram/trigram counts so one frequent pair cannot dominate
 MIN_STITCH_SCORE = 2.0
+# A cut sentence continues on the same page, and a page holds far fewer paragraphs than
+# this: looking no further keeps long files fast.
+STITCH_WINDOW = 100
 
 # Words that cannot end a headline or a finished sentence: a paragraph ending in one of them
 # is a fragment waiting for its continuation.
@@ -105,7 +109,8 @@ def _zipf(word: str) -> float:
 
 def ends_sentence(text: str) -> bool:
     """True when ``text`` ends with . ! ? (optionally followed by closing quotes/brackets)."""
-    return _TERMINAL_RE.search(text.rstrip()) is not None
+    # Only the last few characters matter; searching a long paragraph for "$" is slow.
+    return _TERMINAL_RE.search(text.rstrip()[-16:]) is not None
 
 
 def _starts_lowercase(text: str) -> bool:
@@ -425,7 +430,7 @@ class _Edges:
     @classmethod
     def of(cls, text: str) -> _Edges:
         parts = text.split()
-        hyphen_end = _HYPHEN_END_RE.search(text)
+        hyphen_end = _HYPHEN_END_RE.search(text[-80:])
         leading = _LEADING_LETTERS_RE.match(text)
         return cls(
             head=not ends_sentence(text),
@@ -514,7 +519,10 @@ def _join(head: str, tail: str, counts: _NgramCounts) -> str:
 
 def match_fragments(paragraphs: Sequence[str], evidence: Sequence[str] = ()) -> dict[int, int]:
     """Pair sentence fragments: ``{head index: tail index}`` (see :func:`stitch_fragments`)."""
-    counts = _NgramCounts.from_texts([*paragraphs, *evidence])
+    return _match(paragraphs, _NgramCounts.from_texts([*paragraphs, *evidence]))
+
+
+def _match(paragraphs: Sequence[str], counts: _NgramCounts) -> dict[int, int]:
     edges = [_Edges.of(text) for text in paragraphs]
     # Index the tails so each head only meets the tails some evidence could favour: the next
     # paragraph, tails whose opening letters complete its broken word, and tails whose first
@@ -531,16 +539,21 @@ def match_fragments(paragraphs: Sequence[str], evidence: Sequence[str] = ()) -> 
     for h, head in enumerate(edges):
         if not head.head:
             continue
+        low, high = h - STITCH_WINDOW, h + STITCH_WINDOW
+
+        def near(group: list[int], low: int = low, high: int = high) -> list[int]:
+            return group[bisect_left(group, low) : bisect_right(group, high)]
+
         candidates: set[int] = set()
         if h + 1 < len(edges) and edges[h + 1].tail:
             candidates.add(h + 1)
         if head.hyphen_prefix is not None:
             for fragment, group in by_fragment.items():
                 if _hyphen_join(head.hyphen_prefix, fragment, counts):
-                    candidates.update(group)
+                    candidates.update(near(group))
         elif head.end_words:
             for word in counts.followers.get(head.end_words[-1], ()):
-                candidates.update(by_word.get(word, ()))
+                candidates.update(near(by_word.get(word, [])))
         for t in candidates - {h}:
             score = _score(head, edges[t], counts, adjacent=t == h + 1)
             if score >= MIN_STITCH_SCORE:
@@ -578,8 +591,11 @@ def stitch_fragments(
     another tail in turn (a chain). Each chain sits where its first paragraph stood;
     unmatched fragments stay as they are.
     """
-    counts = _NgramCounts.from_texts([*paragraphs, *evidence])
-    successor = match_fragments(paragraphs, evidence)
+    return _stitch(paragraphs, _NgramCounts.from_texts([*paragraphs, *evidence]))
+
+
+def _stitch(paragraphs: Sequence[str], counts: _NgramCounts) -> tuple[list[str], list[Repair]]:
+    successor = _match(paragraphs, counts)
     predecessor = set(successor.values())
 
     out: list[str] = []
@@ -634,6 +650,9 @@ def _split_piece(piece: str) -> str:
         return piece
     if _zipf(piece) >= GLUED_ZIPF:
         return piece
+    # A plural is rarer than its singular: "chipmakers" is a word because "chipmaker" is.
+    if piece.endswith("s") and _zipf(piece[:-1]) >= GLUED_ZIPF:
+        return piece
     best: tuple[float, int] | None = None
     for cut in range(2, len(piece) - 1):
         weaker = min(_zipf(piece[:cut]), _zipf(piece[cut:]))
@@ -651,7 +670,8 @@ def split_glued_compound(word: str) -> str:
     Applied to each hyphen-separated piece (``"year-onyear"`` -> ``"year-on-year"``): a
     lowercase piece rarer than zipf 1.5 that splits into two parts of at least two letters,
     each a dictionary word (zipf >= 3.0), is split where the rarer part is most common.
-    Capitalised words and anything with digits are left alone.
+    Capitalised words, anything with digits, and plurals of known words ("chipmakers") are
+    left alone.
     """
     if any(ch.isdigit() for ch in word):
         return word
@@ -727,11 +747,9 @@ def clean_text(raw: str) -> tuple[str, list[Block], list[Repair]]:
     # A title is never the first half of a cut sentence: match fragments once with every
     # body paragraph in play, and let only paragraphs that took no tail become titles. The
     # real stitching runs below without the titles, which often sit between two halves.
+    counts = _NgramCounts.from_texts(paragraphs)  # the evidence: the whole document
     body_at = [i for i, kind in enumerate(kinds) if kind == "body"]
-    heads = match_fragments(
-        [paragraphs[i] for i in body_at],
-        evidence=[p for p, kind in zip(paragraphs, kinds, strict=True) if kind != "body"],
-    )
+    heads = _match([paragraphs[i] for i in body_at], counts)
     headline, standfirst = find_headline(paragraphs, kinds, fragments={body_at[h] for h in heads})
     if headline >= 0:
         kinds[headline] = "headline"
@@ -740,11 +758,10 @@ def clean_text(raw: str) -> tuple[str, list[Block], list[Repair]]:
 
     body = [p for p, kind in zip(paragraphs, kinds, strict=True) if kind == "body"]
     others = [(kind, p) for p, kind in zip(paragraphs, kinds, strict=True) if kind != "body"]
-    body, found = stitch_fragments(body, evidence=[p for _, p in others])
+    body, found = _stitch(body, counts)
     repairs += found
 
-    # Body paragraphs take the place of the first body paragraph; the final order is
-    # decided by kind below, so only the relative order within each kind matters here.
+    # The kind decides the final order below; within a kind the page order is kept.
     items: list[tuple[BlockKind, str]] = [*others, *(("body", p) for p in body)]
     texts, found = repair_words([text for _, text in items])
     repairs += found
@@ -753,11 +770,11 @@ def clean_text(raw: str) -> tuple[str, list[Block], list[Repair]]:
     ordered = order_blocks(items)
     # Record the blocks that moved across body text: headline, standfirst and byline found
     # after body paragraphs on the page, captions found before them.
-    body_at = [i for i, kind in enumerate(kinds) if kind == "body"]
+    body_on_page = [i for i, kind in enumerate(kinds) if kind == "body"]
     for i, kind in enumerate(kinds):
-        if kind == "body" or not body_at:
+        if kind == "body" or not body_on_page:
             continue
-        moved = body_at[0] < i if kind != "caption" else body_at[-1] > i
+        moved = body_on_page[0] < i if kind != "caption" else body_on_page[-1] > i
         if moved:
             where = "after the body" if kind == "caption" else "before the body"
             repairs.append(Repair("reorder", _snippet(paragraphs[i], 8), f"{kind} {where}"))

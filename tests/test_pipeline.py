@@ -1,0 +1,122 @@
+"""The pipeline end to end on a tiny corpus, with the fake encoder (no model, no torch)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shanxi_qa.pipeline import Pipeline, PipelineConfig, QuestionError, clean_question
+from tests.conftest import FakeEncoder
+
+
+@pytest.fixture
+def pipeline(tiny_corpus: Path, tmp_path: Path) -> Pipeline:
+    config = PipelineConfig(corpus_dir=tiny_corpus, index_dir=tmp_path / "index")
+    return Pipeline(config, encoder=FakeEncoder(), encoder_factory=FakeEncoder)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "quote"),
+    [
+        (
+            "How long is the tram line?",
+            "14 kilometers",
+            "The line is 14 kilometers long and has 22 stops.",
+        ),
+        (
+            "When did Harbor City open its first tram line?",
+            "March 3",
+            "Harbor City opened its first tram line on March 3, the transport bureau said.",
+        ),
+        (
+            "How many electric buses will the city buy?",
+            "40",
+            "The city plans to buy 40 electric buses by the end of 2026, according to Mayor Alan Smith.",
+        ),
+        (
+            "Who is the mayor?",
+            "Alan Smith",
+            "The city plans to buy 40 electric buses by the end of 2026, according to Mayor Alan Smith.",
+        ),
+        (
+            "Why was the ferry terminal built?",
+            "to reduce traffic on the bridge",
+            "A new ferry terminal was built in the port district of Eastbay to reduce traffic on the bridge.",
+        ),
+        ("Where was the new ferry terminal built?", "Eastbay", None),
+        ("Who took the photo of the tram?", "JOHN DOE", None),
+    ],
+)
+def test_answers_are_short_spans_of_verbatim_quotes(
+    pipeline: Pipeline, question: str, answer: str, quote: str | None
+) -> None:
+    result = pipeline.ask(question)
+    assert (result.answer, result.abstained) == (answer, False)
+    top = result.quotes[0]
+    document = pipeline.document(top.source)
+    assert document.text[top.start : top.end] == top.text
+    assert top.context[top.start - top.context_start : top.end - top.context_start] == top.text
+    assert result.answer in top.text
+    if quote is not None:
+        assert top.text == quote
+
+
+def test_answer_record_is_the_json_contract(pipeline: Pipeline) -> None:
+    record = pipeline.ask("How long is the tram line?").to_dict()
+    assert set(record) == {"question", "answer", "abstained", "confidence", "quotes"}
+    assert set(record["quotes"][0]) == {
+        "text",
+        "source",
+        "paragraph",
+        "start",
+        "end",
+        "score",
+        "context",
+        "context_start",
+    }
+    assert record["quotes"][0]["source"] == "corpus/tram.txt"
+    assert record["quotes"][0]["paragraph"] == 3  # headline, byline, then this paragraph
+    assert 0.0 <= record["confidence"] <= 1.0
+
+
+def test_a_question_with_a_year_the_text_lacks_is_not_answered(pipeline: Pipeline) -> None:
+    result = pipeline.ask("How many electric buses will the city buy by 2031?")
+    assert result.abstained and result.answer is None
+    assert result.quotes  # the closest passage is still shown
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        ("", "the question is empty"),
+        ("  \t\n ", "the question is empty"),
+        ("x" * 60_000, "the question is 60,000 characters long; the limit is 1,000"),
+    ],
+)
+def test_bad_questions_are_refused_with_a_clear_message(question: str, message: str) -> None:
+    with pytest.raises(QuestionError, match=message):
+        clean_question(question)
+
+
+def test_control_characters_become_spaces() -> None:
+    assert clean_question("how\x00 many\x1b trams?\u200b") == "how many trams?\u200b"
+
+
+def test_retrieval_modes_all_find_the_passage(pipeline: Pipeline) -> None:
+    for mode in ("bm25", "dense", "hybrid"):
+        hits = pipeline.retrieve("electric buses mayor", mode=mode, top_k=2)
+        assert "electric buses" in hits[0].chunk.text, mode
+
+
+def test_unchanged_corpus_reuses_the_index_and_a_change_rebuilds_it(
+    tiny_corpus: Path, tmp_path: Path
+) -> None:
+    config = PipelineConfig(corpus_dir=tiny_corpus, index_dir=tmp_path / "index")
+    first = Pipeline(config, encoder=FakeEncoder(), encoder_factory=FakeEncoder).index.path
+    again = Pipeline(config, encoder=FakeEncoder(), encoder_factory=FakeEncoder).index.path
+    assert again == first
+    (tiny_corpus / "extra.md").write_text("The zoo opened a new penguin house in May.\n")
+    rebuilt = Pipeline(config, encoder=FakeEncoder(), encoder_factory=FakeEncoder)
+    assert rebuilt.index.path != first
+    assert set(rebuilt.index.documents) == {"corpus/tram.txt", "corpus/extra.md"}
