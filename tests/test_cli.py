@@ -49,7 +49,7 @@ def test_text_output_has_the_answer_then_the_block_quote(seed_index: Path) -> No
 
 
 def test_batch_mode_prints_one_json_object_a_line(seed_index: Path) -> None:
-    questions = "how many smart coal mines?\n\nWhere is the huge solar farm?\n".encode()
+    questions = b"how many smart coal mines?\n\nWhere is the huge solar farm?\n"
     result = shanxi_qa(seed_index, "ask", "--json", "-", stdin=questions)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.decode().splitlines()]

@@ -480,6 +480,11 @@ def _capitalised_spans(sentence: str) -> list[tuple[int, int]]:
             while tokens and (tokens[0].lower() in STOPWORDS or tokens[0].lower() in _TITLES):
                 start += len(tokens[0]) + 1
                 tokens = tokens[1:]
+            # "Shanxi Governor Jin Xiangjun" -> "Jin Xiangjun": a title ends the prefix.
+            titles = [i for i, token in enumerate(tokens[:-1]) if token.lower() in _TITLES]
+            if titles:
+                start += len(" ".join(tokens[: titles[-1] + 1])) + 1
+                tokens = tokens[titles[-1] + 1 :]
             if tokens:
                 spans.append((start, start + len(" ".join(tokens))))
     return spans
