@@ -25,8 +25,8 @@ browser-deps:
 		|| { echo "could not install chromium (need root and apt)"; exit 1; }; }
 
 lint: setup
-	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks eval
+	$(VENV)/bin/ruff format --check src tests benchmarks eval
 
 typecheck: setup
 	$(VENV)/bin/mypy
