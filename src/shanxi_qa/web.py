@@ -30,7 +30,7 @@ from shanxi_qa.records import Answer, Document, Quote
 if TYPE_CHECKING:
     import gradio
 
-TITLE = "Ask the article"
+TITLE = "Ask the documents"
 EXAMPLES = [
     "How many smart coal mines does Shanxi have?",
     "Where is the huge solar farm?",
@@ -51,15 +51,15 @@ PANEL_PLACEHOLDER = (
 CSS = """
 #source-panel .source-panel { padding: 14px 16px; border-radius: 10px;
   border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary); }
-#source-panel .source-label { font-size: 0.8rem; font-weight: 600; letter-spacing: 0.04em;
-  text-transform: uppercase; color: var(--body-text-color-subdued); margin-bottom: 8px; }
+#source-panel .source-label { font-size: 0.9rem; font-weight: 600; margin-bottom: 8px;
+  color: var(--body-text-color-subdued); }
 #source-panel .abstained .source-label { color: #b45309; }
-#source-panel .source-text { line-height: 1.6; margin: 0 0 10px 0; white-space: pre-wrap; }
+#source-panel .source-text { line-height: 1.6; margin: 0 0 10px 0; }
 #source-panel mark { background: #fde68a; color: #1f2937; padding: 1px 2px; border-radius: 3px; }
 #source-panel .abstained mark { background: #e5e7eb; }
 #source-panel .source-caption { font-size: 0.85rem; color: var(--body-text-color-subdued); }
+#chat [data-testid="bot"] strong { font-size: 1.1em; }
 #source-panel .empty p { color: var(--body-text-color-subdued); margin: 0; }
-#corpus-line p { color: var(--body-text-color-subdued); }
 """
 
 # Characters that Markdown gives a meaning to. ``<``, ``>`` and ``&`` are left to
@@ -219,8 +219,12 @@ def _echo(question: str) -> str:
 
 
 def build_app(pipeline: Pipeline) -> gradio.Blocks:
-    """The chat page and the ``/ask`` endpoint over ``pipeline`` (shared by all requests)."""
+    """The chat page and the ``/ask`` endpoint over ``pipeline`` (shared by all requests).
+
+    Gradio 6 takes the theme and CSS at launch: pass ``css=CSS`` as :func:`run_cli` does.
+    """
     import gradio as gr
+    from gradio.events import api as api_endpoint
 
     service = ChatService(pipeline)
 
@@ -244,7 +248,8 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
         """Answer a question from the documents; returns the answer record as JSON."""
         return service.api(question)
 
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
+    app = gr.Blocks(title=TITLE, analytics_enabled=False)
+    with app:
         gr.Markdown(f"# {TITLE}")
         gr.Markdown(corpus_description(pipeline), elem_id="corpus-line")
         with gr.Row(equal_height=False):
@@ -263,7 +268,7 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
                 )
                 with gr.Row():
                     textbox = gr.Textbox(
-                        placeholder="Ask about the article and press Enter",
+                        placeholder="Ask a question about the documents and press Enter",
                         show_label=False,
                         container=False,
                         scale=5,
@@ -271,7 +276,14 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
                         submit_btn="Ask",
                         elem_id="question",
                     )
-                    clear_button = gr.Button("Clear", variant="secondary", scale=1, min_width=90)
+                    clear_button = gr.Button(
+                        "Clear",
+                        variant="secondary",
+                        size="md",
+                        scale=1,
+                        min_width=90,
+                        elem_id="clear",
+                    )
                 examples = gr.Examples(examples=EXAMPLES, inputs=[textbox], label="Try asking")
             with gr.Column(scale=2, min_width=320):
                 panel = gr.HTML(PANEL_PLACEHOLDER, elem_id="source-panel", js_on_load=None)
@@ -307,8 +319,23 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
         clear_button.click(
             clear, None, [chatbot, panel, textbox, pending], queue=False, api_visibility="private"
         )
-        gr.api(ask, api_name="ask")  # served as /ask
+        chatbot.clear(
+            lambda: (PANEL_PLACEHOLDER, ""),
+            None,
+            [panel, pending],
+            queue=False,
+            api_visibility="private",
+        )
+        api_endpoint(ask, api_name="ask")  # served as /ask
     return app
+
+
+def _theme() -> Any:
+    """The default theme with a font Gradio ships in all three weights (served locally)."""
+    import gradio as gr
+
+    sans = gr.themes.LocalFont("IBM Plex Sans", weights=(400, 600, 700))
+    return gr.themes.Default(font=(sans, "ui-sans-serif", "system-ui", "sans-serif"))
 
 
 def run_cli(args: argparse.Namespace) -> int:
@@ -323,6 +350,7 @@ def run_cli(args: argparse.Namespace) -> int:
         print(f"warning: warm-up question failed: {error}", file=sys.stderr)
     app = build_app(pipeline)
     app.queue(default_concurrency_limit=CONCURRENCY_LIMIT).launch(
+        theme=_theme(),
         server_name=host,
         server_port=port,
         css=CSS,
