@@ -10,8 +10,9 @@ What is measured (the machine is small and shared, so every headline figure is a
 * **cold phases** - where a fresh process spends its time: imports, opening the index,
   loading the ONNX encoder, the first answer; and whether any heavy package was imported.
 * **warm answer** - one :class:`~shanxi_qa.pipeline.Pipeline` in this process; every gold
-  question is asked once to warm up, then once more timed (p50/p95), then once more per
-  stage (embed, retrieve, answer).
+  question is asked once to warm up, then once more timed (p50/p95), with the time spent in
+  the encoder and in the answerer recorded on the side (the rest is question analysis and
+  retrieval).
 * **index build** - one fresh build into a temporary folder, in a child process.
 
 The index the cold and warm runs use is brought up to date (in a child process) before
