@@ -35,7 +35,6 @@ import numpy as np
 from shanxi_qa import __version__
 from shanxi_qa.chunk import ChunkerConfig, chunk_corpus
 from shanxi_qa.embed import MODEL_NAME, MODEL_PACKAGE, Encoder, OnnxEncoder, Vectors
-from shanxi_qa.ingest import load_corpus
 from shanxi_qa.records import Block, Chunk, Document, Repair, Sentence
 from shanxi_qa.text import STOPWORDS, content_terms, words
 
@@ -225,6 +224,8 @@ def _write_index(
     import faiss
     from tqdm import tqdm
 
+    from shanxi_qa.ingest import load_corpus
+
     steps = tqdm(total=6, desc="index", unit="step", disable=not progress, file=sys.stderr)
 
     def step(name: str) -> None:
@@ -383,11 +384,45 @@ def load_index(index_dir: Path) -> LoadedIndex:
     )
 
 
-def _load_bm25(path: Path) -> Any:
-    import bm25s
+class Bm25Scores:
+    """Scores queries against an index that bm25s built and saved, without importing bm25s.
 
-    with contextlib.redirect_stdout(sys.stderr):
-        return bm25s.BM25.load(str(path), show_progress=False, verbosity=0)
+    bm25s stores each term's precomputed per-document scores as a sparse CSC matrix; a
+    query's score is the sum of its terms' columns. Reading those arrays with numpy keeps
+    scipy (~0.2 s to import) off the query path. ``tests/test_index.py`` checks the scores
+    against bm25s's own.
+    """
+
+    _SUPPORTED = ("lucene", "robertson", "atire")  # variants without a non-occurrence term
+
+    def __init__(self, folder: Path) -> None:
+        params = _read_json(folder / "params.index.json")
+        if params.get("method") not in self._SUPPORTED:
+            raise ValueError(f"unsupported BM25 variant {params.get('method')!r}")
+        self.vocabulary: dict[str, int] = _read_json(folder / "vocab.index.json")
+        self.data = np.load(folder / "data.csc.index.npy", allow_pickle=False)
+        self.indices = np.load(folder / "indices.csc.index.npy", allow_pickle=False)
+        self.indptr = np.load(folder / "indptr.csc.index.npy", allow_pickle=False)
+        self.documents = int(params["num_docs"])
+        self.dtype = np.dtype(params.get("dtype", "float32"))
+        # bm25s adds an empty token to the vocabulary without a column of its own.
+        self.columns = len(self.indptr) - 1
+        if self.columns < len(self.vocabulary) - 1 or len(self.data) != len(self.indices):
+            raise ValueError("BM25 arrays do not match its vocabulary")
+
+    def get_scores(self, terms: list[str]) -> Any:
+        """BM25 score of every document; repeated terms count again, unknown terms not at all."""
+        scores = np.zeros(self.documents, dtype=self.dtype)
+        for term in terms:
+            column = self.vocabulary.get(term)
+            if column is not None and column < self.columns:
+                start, end = self.indptr[column], self.indptr[column + 1]
+                np.add.at(scores, self.indices[start:end], self.data[start:end])
+        return scores
+
+
+def _load_bm25(path: Path) -> Bm25Scores:
+    return Bm25Scores(path)
 
 
 def _read_json(path: Path) -> Any:
