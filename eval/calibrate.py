@@ -4,7 +4,9 @@ The gold set (eval/gold.jsonl) is never used here, so the evaluation stays hones
 Usage: .venv/bin/python eval/calibrate.py [--write]
 
 For each question the pipeline picks its best sentence and computes its features; the
-label is 1 for an answerable question and 0 for one the article does not answer. A logistic regression with a small L2 penalty maps the sentence's
+label is 1 for an answerable question and 0 for one the article does not answer. Questions
+whose best sentence fails a hard check (``failed_checks``) are left out: they abstain
+whatever the weights. A logistic regression with a small L2 penalty maps the sentence's
 features to the probability of being right; ``--write`` stores the weights in
 src/shanxi_qa/confidence.json, which the answerer reads.
 """
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from shanxi_qa.answer import CONFIDENCE_FEATURES, CONFIDENCE_FILE
+from shanxi_qa.answer import CONFIDENCE_FEATURES, CONFIDENCE_FILE, failed_checks
 from shanxi_qa.evaluate import load_gold
 from shanxi_qa.pipeline import REPO_ROOT, Pipeline
 from shanxi_qa.retrieve import retrieve
@@ -30,6 +32,8 @@ def collect(pipeline: Pipeline, path: Path) -> tuple[np.ndarray, np.ndarray]:
         hits = retrieve(pipeline.index, analysis, vector, pipeline.config.retrieval)
         candidates = pipeline.answerer.candidates(analysis, vector, hits)
         best = max(candidates, key=lambda c: c.score)
+        if failed_checks(best.features):
+            continue  # decided by the hard checks, whatever the weights
         right = bool(item.answers)
         rows.append([best.features[name] for name in CONFIDENCE_FEATURES])
         labels.append(float(right))
@@ -50,6 +54,36 @@ def fit(features: np.ndarray, labels: np.ndarray, l2: float = 0.05, steps: int =
     return weights
 
 
+# The direction each feature may push confidence: more similarity or coverage never makes
+# an answer less likely right, a missing number never makes it more likely. A weight that
+# fits with the wrong sign (noise in a small set) is dropped and the rest refitted.
+SIGNS = {
+    "dense": 1,
+    "sentence_coverage": 1,
+    "coverage": 1,
+    "type_missing": -1,
+    "focus_missing": -1,
+    "novel_terms": -1,
+    "block_cue": 1,
+    "numbers_missing": -1,
+    "names_missing": -1,
+}
+
+
+def fit_signed(features: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """:func:`fit` with the weights held to :data:`SIGNS`."""
+    active = list(range(features.shape[1]))
+    while True:
+        weights = np.zeros(features.shape[1] + 1)
+        fitted = fit(features[:, active], labels)
+        weights[0] = fitted[0]
+        weights[[i + 1 for i in active]] = fitted[1:]
+        wrong = [i for i in active if weights[i + 1] * SIGNS[CONFIDENCE_FEATURES[i]] < 0]
+        if not wrong:
+            return weights
+        active.remove(max(wrong, key=lambda i: abs(weights[i + 1])))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", type=Path, default=REPO_ROOT / "eval" / "train.jsonl")
@@ -57,7 +91,7 @@ def main() -> None:
     args = parser.parse_args()
     pipeline = Pipeline()
     features, labels = collect(pipeline, args.train)
-    weights = fit(features, labels)
+    weights = fit_signed(features, labels)
     probabilities = 1.0 / (
         1.0 + np.exp(-(np.hstack([np.ones((len(features), 1)), features]) @ weights))
     )

@@ -115,6 +115,19 @@ _PRONOUN_START = re.compile(
 )
 _PRONOUN_ANY = re.compile(r"\b(he|she|they)\s+(said|added|says|noted)\b", re.IGNORECASE)
 
+_PERSON_ROLE = re.compile(
+    r"\b(?:executives?|officials?|researchers?|engineers?|workers?|residents?|deputies|deputy"
+    r"|experts?|scientists?|leaders?|spokesperson|analysts?|farmers?|teachers?|doctors?)\b",
+    re.IGNORECASE,
+)
+_PLACE_PHRASE = re.compile(
+    r"\b(?:in|at|across|to|from|near|inside|throughout)\s+((?:the\s+|a\s+|an\s+)?"
+    r"(?:[a-z-]+\s+){0,3}(?:areas?|markets?|destinations?|cent(?:er|re)s?|regions?|cities|city"
+    r"|county|counties|villages?|towns?|countries|country|parks?|sites?|facilit(?:y|ies)"
+    r"|places?|provinces?|districts?|abroad|overseas|nationwide|worldwide))\b"
+)
+_QUOTED = re.compile(r"[\"“]([^\"”]{3,60})[\"”]")
+
 _PLACE_PREPOSITIONS = frozenset(["in", "at", "from", "near", "to", "across", "of"])
 
 
@@ -208,12 +221,34 @@ CONFIDENCE_FEATURES = (
     "dense",
     "sentence_coverage",
     "coverage",
-    "type_found",
-    "focus_head",
+    "type_missing",
+    "focus_missing",
+    "novel_terms",
     "block_cue",
     "numbers_missing",
     "names_missing",
 )
+
+
+# Confidence is capped below the abstention line when a hard check fails.
+HARD_CHECK_CAP = 0.3
+
+
+def failed_checks(features: dict[str, float]) -> list[str]:
+    """What the question insists on that the sentence lacks.
+
+    A question that asks for a number, a date or a name is not answered by a sentence
+    without one; "how many wind farms" is not answered by a sentence that counts
+    something else; "in 2023" is not answered by a sentence about 2024.
+    """
+    failed = []
+    if features["type_missing"]:
+        failed.append("no span of the asked type")
+    if features["typed_focus_missing"] >= 0.5:
+        failed.append("the thing asked about is absent")
+    if features["numbers_missing"]:
+        failed.append("a number in the question is absent")
+    return failed
 
 
 @lru_cache(maxsize=1)
@@ -290,8 +325,8 @@ class Answerer:
                     + 0.35 * features["sentence_coverage"]
                     + 0.10 * features["coverage"]
                     + 0.10 * hit.score
-                    + 0.12 * features["type_found"]
-                    + 0.10 * features["focus_head"]
+                    - 0.12 * features["type_missing"]
+                    - 0.10 * features["focus_missing"]
                     + 0.30 * features["block_cue"]
                     - 0.30 * features["numbers_missing"]
                     - 0.10 * features["names_missing"]
@@ -314,32 +349,49 @@ class Answerer:
         A sentence that refers back with a pronoun ("It features ...", "... she said")
         is read together with the sentence before it.
         """
-        sentence_terms = set(content_terms(sentence))
+        own_terms = set(content_terms(sentence))
+        sentence_terms = set(own_terms)
         lowered, context_lowered = sentence.lower(), context.lower()
-        if previous and (_PRONOUN_START.search(sentence) or _PRONOUN_ANY.search(sentence)):
+        refers_back = bool(
+            previous
+            and (
+                _PRONOUN_START.search(sentence)
+                or _PRONOUN_ANY.search(sentence)
+                or sentence.lstrip().startswith(('"', "“"))
+            )
+        )
+        if refers_back:
             sentence_terms |= set(content_terms(previous))
             lowered += " " + previous.lower()
             context_lowered += " " + previous.lower()
+        own_coverage = weighted_coverage(analysis, own_terms, self.statistics)
+        # Words borrowed from the sentence referred to count, but less than the sentence's own.
+        sentence_coverage = own_coverage + 0.6 * (
+            weighted_coverage(analysis, sentence_terms, self.statistics) - own_coverage
+        )
         head = analysis.focus[-1] if analysis.focus else None
         if head is None:
-            focus_head = 0.5  # nothing to check: neither evidence for nor against
+            focus_missing = 0.0  # nothing to check
         elif analysis.answer_type == "number":
             # A count must sit beside the thing counted, in the same sentence.
-            focus_head = match_weight(analysis, head, sentence_terms)
+            focus_missing = 1.0 - match_weight(analysis, head, own_terms)
         else:
-            focus_head = max(
+            focus_missing = 1.0 - max(
                 match_weight(analysis, head, sentence_terms),
                 0.8 * match_weight(analysis, head, context_terms),
             )
+        typed = analysis.answer_type not in ("other", "reason")
         return {
             "dense": dense,
             "block_cue": float(block_cue),
-            "sentence_coverage": weighted_coverage(analysis, sentence_terms, self.statistics),
+            "sentence_coverage": sentence_coverage,
             "coverage": weighted_coverage(
                 analysis, sentence_terms | context_terms, self.statistics
             ),
-            "type_found": float(has_answer_type(analysis, sentence)),
-            "focus_head": focus_head,
+            "type_missing": float(typed and not has_answer_type(analysis, sentence)),
+            "focus_missing": focus_missing,
+            "typed_focus_missing": focus_missing if typed else 0.0,
+            "novel_terms": self.novel_share(analysis),
             "numbers_missing": float(
                 sum(1 for number in analysis.numbers if number not in context_lowered)
             ),
@@ -351,6 +403,21 @@ class Answerer:
                 )
             ),
         }
+
+    def novel_share(self, analysis: QuestionAnalysis) -> float:
+        """Share (idf-weighted) of the question's terms that nothing in the corpus matches,
+        not even a close synonym: a question about what the documents never mention."""
+        total = novel = 0.0
+        for term in analysis.terms:
+            weight = self.statistics.idf(term)
+            total += weight
+            known = term in self.statistics.frequency or any(
+                alternative in self.statistics.frequency
+                for alternative, _ in analysis.expansions.get(term, ())
+            )
+            if not known:
+                novel += weight
+        return novel / total if total else 0.0
 
     def _previous_sentence(self, chunk_id: int, sentence_index: int) -> str:
         chunk = self.index.chunks[chunk_id]
@@ -364,12 +431,16 @@ class Answerer:
         return text[previous.start : previous.end]
 
     def confidence(self, features: dict[str, float]) -> float:
-        """Probability that the best sentence answers: a logistic model of its features."""
+        """Probability that the best sentence answers: a logistic model of its features,
+        capped below the abstention line where the sentence fails a hard check."""
         weights = confidence_weights()
         logit = weights["bias"] + sum(
             weights[name] * features[name] for name in CONFIDENCE_FEATURES
         )
-        return _sigmoid(logit)
+        probability = _sigmoid(logit)
+        if failed_checks(features):
+            probability = min(probability, HARD_CHECK_CAP)
+        return probability
 
     def _quote(self, candidate: _Candidate) -> Quote:
         chunk = candidate.hit.chunk
@@ -437,23 +508,51 @@ def _spans_of_type(
             # The photographer answers "who took the photo", not "who founded Geely".
             credit = _credit_start(sentence)
             names = [span for span in names if span[1] <= credit]
-        return [span for span in names if _name_kind(sentence, span) == answer_type] or (
-            [span for span in names if _name_kind(sentence, span) != "place"]
-            if answer_type == "person"
-            else []
-        )
+        typed = [span for span in names if _name_kind(sentence, span) == answer_type]
+        if typed:
+            return typed
+        if answer_type == "person":
+            # A surname alone ("... Li said") or a role ("according to company executives").
+            return [span for span in names if _name_kind(sentence, span) != "place"] + [
+                (m.start(), m.end()) for m in _PERSON_ROLE.finditer(sentence)
+            ]
+        if answer_type == "place":
+            # A lone proper noun ("Shanxi now has ...") or a place said in lower case
+            # ("at a community elder care center", "in overseas markets").
+            return [
+                span
+                for span in names
+                if _name_kind(sentence, span) == "other" and " " not in sentence[span[0] : span[1]]
+            ] + [(m.start(1), m.end(1)) for m in _PLACE_PHRASE.finditer(sentence)]
+        # An organisation or a group named in quotes: the "new three sectors".
+        return [span for span in names if _name_kind(sentence, span) == "other"] + [
+            (m.start(1), m.end(1)) for m in _QUOTED.finditer(sentence)
+        ]
     return []
 
 
 def has_answer_type(analysis: QuestionAnalysis, sentence: str) -> bool:
-    """Does ``sentence`` hold a span of the type the question asks for, not given in it?"""
+    """Does ``sentence`` hold a span of the type the question asks for, not given in it?
+
+    A number must also stand near the thing the question counts ("268 smart coal mines").
+    """
     if analysis.answer_type in ("other", "reason"):
         return True
     question = analysis.text.lower()
-    return any(
-        sentence[s:e].lower() not in question
+    spans = [
+        (s, e)
         for s, e in _spans_of_type(analysis.answer_type, sentence, question)
-    )
+        if sentence[s:e].lower() not in question
+    ]
+    if analysis.answer_type == "number" and analysis.focus and spans:
+        anchors = [
+            start
+            for start, _, word in word_spans(sentence)
+            if match_weight(analysis, analysis.focus[-1], {stem(word)}) > 0
+        ]
+        if anchors:
+            spans = [span for span in spans if _distance(span, anchors) <= 60]
+    return bool(spans)
 
 
 def _with_unit(sentence: str, start: int, end: int) -> tuple[int, int]:

@@ -32,6 +32,13 @@ _ORG_NOUNS = (
 )
 _DATE_NOUNS = "year|date|day|month|time|period|season"
 
+# Stems of the nouns that name an answer type ("which year", "which province").
+_TYPE_NOUNS = (
+    r"year|dat|day|month|tim|period|season|city|county|provinc|country|region|plac|town|villag"
+    r"|location|district|area|park|destination|person|people|company|firm|organization"
+    r"|organisation|group|enterpris|institution|body|numb|amount|total"
+)
+
 # Ordered: the first pattern that matches decides the type.
 _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("date", re.compile(rf"\b(when|since when|(what|which|in what) ({_DATE_NOUNS}))\b")),
@@ -101,11 +108,16 @@ def analyse_question(question: str) -> QuestionAnalysis:
             terms.append(stem(word))
             content_words.append(word)
 
+    focus = _focus(text)
+    if focus and answer_type != "other" and re.fullmatch(_TYPE_NOUNS, focus[0]):
+        # "which year ...", "which province ranks first": the noun names the answer's type,
+        # which the sentence need not repeat.
+        focus = ()
     return QuestionAnalysis(
         text=text,
         answer_type=answer_type,
         terms=tuple(terms),
-        focus=_focus(text),
+        focus=focus,
         numbers=tuple(re.findall(r"\d+(?:[.,]\d+)*", text)),
         names=_names(text),
         content_words=tuple(content_words),
