@@ -504,7 +504,7 @@ def _spans_of_type(
         return [(m.start(), m.end()) for m in _DATE.finditer(sentence)]
     if answer_type in ("person", "organisation", "place"):
         names = _capitalised_spans(sentence)
-        if not _PHOTO_CUES & set(words(question)):
+        if not any(w in _PHOTO_CUES or w.startswith("photo") for w in words(question)):
             # The photographer answers "who took the photo", not "who founded Geely".
             credit = _credit_start(sentence)
             names = [span for span in names if span[1] <= credit]
@@ -551,7 +551,7 @@ def has_answer_type(analysis: QuestionAnalysis, sentence: str) -> bool:
             if match_weight(analysis, analysis.focus[-1], {stem(word)}) > 0
         ]
         if anchors:
-            spans = [span for span in spans if _distance(span, anchors) <= 60]
+            spans = [span for span in spans if _distance(span, anchors) <= 150]
     return bool(spans)
 
 
@@ -591,7 +591,7 @@ def _capitalised_spans(sentence: str) -> list[tuple[int, int]]:
 
 def _name_kind(sentence: str, span: tuple[int, int]) -> AnswerType:
     text = sentence[span[0] : span[1]]
-    tokens = [t.lower().strip(".,'’") for t in text.split()]
+    tokens = [re.sub(r"['’]s$", "", t.lower()).strip(".,'’") for t in text.split()]
     following = sentence[span[1] :].split()[:1]
     preceding = sentence[: span[0]].split()[-3:]
     if any(t in _ORG_WORDS for t in tokens) or "/" in preceding:

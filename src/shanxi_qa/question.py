@@ -36,11 +36,21 @@ _DATE_NOUNS = "year|date|day|month|time|period|season"
 _TYPE_NOUNS = (
     r"year|dat|day|month|tim|period|season|city|county|provinc|country|region|plac|town|villag"
     r"|location|district|area|park|destination|person|people|company|firm|organization"
-    r"|organisation|group|enterpris|institution|body|numb|amount|total"
+    r"|organisation|group|enterpris|institution|body|numb|amount|total|valu|volum|shar"
+    r"|percentag|proportion|rat|figur|siz|level|count|quantity"
 )
 
 # Ordered: the first pattern that matches decides the type.
 _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
+    # "Where does X rank?" asks for a position; "Who is Fu Lijing?" for a description.
+    (
+        "other",
+        re.compile(r"\bwhere (does|do|did|is|was|are|were)\b.*\b(rank|ranks|stand|stands)\b"),
+    ),
+    (
+        "other",
+        re.compile(r"^\s*(who|what) (is|was|are|were) (?!the |a |an )[a-z]+( [a-z]+)?\s*\??\s*$"),
+    ),
     ("date", re.compile(rf"\b(when|since when|(what|which|in what) ({_DATE_NOUNS}))\b")),
     ("number", re.compile(r"\bhow (many|much|fast|long|big|large|far|high|quickly|often|wide)\b")),
     (

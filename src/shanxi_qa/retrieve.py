@@ -32,10 +32,19 @@ class RetrievalConfig:
 
 
 def dense_ranking(index: LoadedIndex, question_vector: Vectors) -> list[tuple[int, float]]:
-    """(chunk_id, cosine) for every chunk, best first."""
+    """(chunk_id, cosine) for every chunk, best first.
+
+    A chunk scores the better of its own cosine and that of its best sentence: a question
+    about one sentence of a long paragraph matches the sentence more closely than the
+    paragraph's averaged vector.
+    """
     count = len(index.chunks)
     scores, ids = index.dense.search(np.ascontiguousarray(question_vector.reshape(1, -1)), count)
-    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+    best = {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
+    sentence_scores = index.sentence_vectors @ question_vector.reshape(-1)
+    for (chunk_id, _), score in zip(index.sentence_rows, sentence_scores, strict=True):
+        best[chunk_id] = max(best.get(chunk_id, -1.0), float(score))
+    return sorted(best.items(), key=lambda item: (-item[1], item[0]))
 
 
 def bm25_ranking(index: LoadedIndex, terms: list[str]) -> list[tuple[int, float]]:
