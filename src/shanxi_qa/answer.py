@@ -51,6 +51,7 @@ _NUMBER = re.compile(
     r"(?:\s(?:places|times|percent))?",
     re.IGNORECASE,
 )
+_ORDINAL = re.compile(r"first|second|third|fourth|fifth|tenth")
 _CAPITALISED = re.compile(
     r"(?:[A-Z][\w'’&.-]*|&)(?:\s+(?:of|and|the|for|de|&)?\s*[A-Z][\w'’&.-]*)*"
 )
@@ -242,9 +243,11 @@ def failed_checks(features: dict[str, float]) -> list[str]:
     something else; "in 2023" is not answered by a sentence about 2024.
     """
     failed = []
-    if features["type_missing"]:
-        failed.append("no span of the asked type")
-    if features["typed_focus_missing"] >= 0.5:
+    if features["type_missing"] and features["quantity_question"]:
+        # Numbers, dates and photo credits are recognised reliably; other names and places
+        # too loosely to veto an answer.
+        failed.append("no number, date or credit of the asked kind in the sentence")
+    if features["strict_focus_missing"] >= 0.5:
         failed.append("the thing asked about is absent")
     if features["numbers_missing"]:
         failed.append("a number in the question is absent")
@@ -389,8 +392,12 @@ class Answerer:
                 analysis, sentence_terms | context_terms, self.statistics
             ),
             "type_missing": float(typed and not has_answer_type(analysis, sentence)),
+            "quantity_question": float(
+                analysis.answer_type in ("number", "date")
+                or (analysis.answer_type == "person" and asks_about_photo(analysis.text))
+            ),
             "focus_missing": focus_missing,
-            "typed_focus_missing": focus_missing if typed else 0.0,
+            "strict_focus_missing": focus_missing if typed or analysis.focus_strict else 0.0,
             "novel_terms": self.novel_share(analysis),
             "numbers_missing": float(
                 sum(1 for number in analysis.numbers if number not in context_lowered)
@@ -467,12 +474,16 @@ def _quantity_pattern(question: str) -> re.Pattern[str] | None:
 
 
 def _number_spans(question: str, sentence: str) -> list[tuple[int, int]]:
+    counting = re.search(r"\bhow (many|much)\b", question.lower()) is not None
     date_parts = [(m.start(), m.end()) for m in _DATE.finditer(sentence)]
     spans = []
     for match in _NUMBER.finditer(sentence):
         start, end = _with_unit(sentence, match.start(), match.end())
         # A day of the month or a year is part of a date, not a quantity.
         if any(ds <= match.start() and match.end() <= de for ds, de in date_parts):
+            continue
+        # "the first region" is a rank: it answers "which place", not "how many".
+        if counting and _ORDINAL.fullmatch(match.group().lower()):
             continue
         spans.append((start, end))
     required = _quantity_pattern(question)
@@ -490,6 +501,10 @@ def _has_quantity(text: str, required: re.Pattern[str]) -> bool:
     return not (" per " in text and "per" not in required.pattern)
 
 
+def asks_about_photo(question: str) -> bool:
+    return any(w in _PHOTO_CUES or w.startswith("photo") for w in words(question))
+
+
 def _credit_start(sentence: str) -> int:
     match = _CREDIT.search(sentence)
     return match.start() if match else len(sentence)
@@ -504,10 +519,12 @@ def _spans_of_type(
         return [(m.start(), m.end()) for m in _DATE.finditer(sentence)]
     if answer_type in ("person", "organisation", "place"):
         names = _capitalised_spans(sentence)
-        if not any(w in _PHOTO_CUES or w.startswith("photo") for w in words(question)):
-            # The photographer answers "who took the photo", not "who founded Geely".
-            credit = _credit_start(sentence)
-            names = [span for span in names if span[1] <= credit]
+        credit = _credit_start(sentence)
+        if answer_type == "person" and asks_about_photo(question):
+            # Who took a photo is said by a caption's credit, and only there.
+            return [span for span in names if span[0] >= credit]
+        # The photographer answers "who took the photo", not "who founded Geely".
+        names = [span for span in names if span[1] <= credit]
         typed = [span for span in names if _name_kind(sentence, span) == answer_type]
         if typed:
             return typed
@@ -531,6 +548,11 @@ def _spans_of_type(
     return []
 
 
+def _given_in(span: str, question: str) -> bool:
+    """Is ``span`` already in the question, as whole words? ("Li" is not in "clinics".)"""
+    return re.search(rf"(?<!\w){re.escape(span.lower())}(?!\w)", question.lower()) is not None
+
+
 def has_answer_type(analysis: QuestionAnalysis, sentence: str) -> bool:
     """Does ``sentence`` hold a span of the type the question asks for, not given in it?
 
@@ -542,7 +564,7 @@ def has_answer_type(analysis: QuestionAnalysis, sentence: str) -> bool:
     spans = [
         (s, e)
         for s, e in _spans_of_type(analysis.answer_type, sentence, question)
-        if sentence[s:e].lower() not in question
+        if not _given_in(sentence[s:e], question)
     ]
     if analysis.answer_type == "number" and analysis.focus and spans:
         anchors = [
@@ -621,7 +643,7 @@ def extract_span(analysis: QuestionAnalysis, sentence: str) -> str:
     spans = [
         (s, e)
         for s, e in _spans_of_type(analysis.answer_type, sentence, question)
-        if sentence[s:e].lower() not in question
+        if not _given_in(sentence[s:e], question)
     ]
     if analysis.answer_type == "number":
         # A bare year answers "when", not "how many".

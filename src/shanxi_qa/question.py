@@ -89,6 +89,9 @@ class QuestionAnalysis:
     focus: tuple[str, ...]  # stems of the noun phrase the question asks about
     numbers: tuple[str, ...]  # numerals in the question (years included): the answer must hold them
     names: tuple[str, ...]  # capitalised words inside the question (likely proper nouns), lowered
+    # True when the focus is surely what is asked ("how many X", "what is the X of ..."),
+    # so a sentence without it cannot answer.
+    focus_strict: bool = False
     content_words: tuple[str, ...] = ()  # the words behind ``terms``, lower-cased, unstemmed
     # For each term, corpus terms that mean nearly the same, with their similarity (itself at 1.0).
     expansions: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
@@ -119,6 +122,13 @@ def analyse_question(question: str) -> QuestionAnalysis:
             content_words.append(word)
 
     focus = _focus(text)
+    focus_strict = bool(
+        focus
+        and re.search(
+            r"\b(how many|how much|(what|who) (is|was|are|were) (the|a|an)\s+\w+\s+(of|in|for|at)\b)",
+            lowered,
+        )
+    )
     if focus and answer_type != "other" and re.fullmatch(_TYPE_NOUNS, focus[0]):
         # "which year ...", "which province ranks first": the noun names the answer's type,
         # which the sentence need not repeat.
@@ -128,6 +138,7 @@ def analyse_question(question: str) -> QuestionAnalysis:
         answer_type=answer_type,
         terms=tuple(terms),
         focus=focus,
+        focus_strict=focus_strict,
         numbers=tuple(re.findall(r"\d+(?:[.,]\d+)*", text)),
         names=_names(text),
         content_words=tuple(content_words),
