@@ -1,14 +1,18 @@
-"""Fit the abstention model's weights on the calibration questions (eval/train.jsonl).
+"""Fit the answerer's two small models on the calibration questions (eval/train.jsonl).
 
 The gold set (eval/gold.jsonl) is never used here, so the evaluation stays honest.
 Usage: .venv/bin/python eval/calibrate.py [--write]
 
-For each question the pipeline picks its best sentence and computes its features; the
-label is 1 for an answerable question and 0 for one the article does not answer. Questions
-whose best sentence fails a hard check (``failed_checks``) are left out: they abstain
-whatever the weights. A logistic regression with a small L2 penalty maps the sentence's
-features to the probability of being right; ``--write`` stores the weights in
-src/shanxi_qa/confidence.json, which the answerer reads.
+1. Sentence ranking (src/shanxi_qa/ranking.json): every sentence of the retrieved chunks
+   of an answerable question is an example, labelled 1 when it is (part of) the question's
+   evidence sentence.
+2. Abstention (src/shanxi_qa/confidence.json): with that ranking, the best sentence of
+   each question is an example, labelled 1 for an answerable question and 0 for one the
+   article does not answer. Questions whose best sentence fails a hard check
+   (``failed_checks``) are left out: they abstain whatever the weights.
+
+Both are logistic regressions with a small L2 penalty, each weight held to the sign that
+makes sense (more similarity never lowers the odds; a missing number never raises them).
 """
 
 from __future__ import annotations
@@ -19,25 +23,24 @@ from pathlib import Path
 
 import numpy as np
 
-from shanxi_qa.answer import CONFIDENCE_FEATURES, CONFIDENCE_FILE, failed_checks
-from shanxi_qa.evaluate import load_gold
+from shanxi_qa import answer
+from shanxi_qa.evaluate import GoldQuestion, load_gold
 from shanxi_qa.pipeline import REPO_ROOT, Pipeline
 from shanxi_qa.retrieve import retrieve
 
-
-def collect(pipeline: Pipeline, path: Path) -> tuple[np.ndarray, np.ndarray]:
-    rows, labels = [], []
-    for item in load_gold(path):
-        analysis, vector = pipeline._analyse(item.question)
-        hits = retrieve(pipeline.index, analysis, vector, pipeline.config.retrieval)
-        candidates = pipeline.answerer.candidates(analysis, vector, hits)
-        best = max(candidates, key=lambda c: c.score)
-        if failed_checks(best.features):
-            continue  # decided by the hard checks, whatever the weights
-        right = bool(item.answers)
-        rows.append([best.features[name] for name in CONFIDENCE_FEATURES])
-        labels.append(float(right))
-    return np.array(rows), np.array(labels)
+# +1: may only raise the odds; -1: may only lower them.
+SIGNS = {
+    "dense": 1,
+    "sentence_coverage": 1,
+    "coverage": 1,
+    "retrieval": 1,
+    "type_missing": -1,
+    "focus_missing": -1,
+    "novel_terms": -1,
+    "block_cue": 1,
+    "numbers_missing": -1,
+    "names_missing": -1,
+}
 
 
 def fit(features: np.ndarray, labels: np.ndarray, l2: float = 0.05, steps: int = 50) -> np.ndarray:
@@ -54,58 +57,92 @@ def fit(features: np.ndarray, labels: np.ndarray, l2: float = 0.05, steps: int =
     return weights
 
 
-# The direction each feature may push confidence: more similarity or coverage never makes
-# an answer less likely right, a missing number never makes it more likely. A weight that
-# fits with the wrong sign (noise in a small set) is dropped and the rest refitted.
-SIGNS = {
-    "dense": 1,
-    "sentence_coverage": 1,
-    "coverage": 1,
-    "type_missing": -1,
-    "focus_missing": -1,
-    "novel_terms": -1,
-    "block_cue": 1,
-    "numbers_missing": -1,
-    "names_missing": -1,
-}
-
-
-def fit_signed(features: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """:func:`fit` with the weights held to :data:`SIGNS`."""
-    active = list(range(features.shape[1]))
+def fit_signed(
+    features: np.ndarray, labels: np.ndarray, names: tuple[str, ...]
+) -> dict[str, float]:
+    """:func:`fit` with each weight held to :data:`SIGNS`: a weight that fits with the wrong
+    sign (noise in a small set) is dropped and the rest refitted."""
+    active = list(range(len(names)))
     while True:
-        weights = np.zeros(features.shape[1] + 1)
         fitted = fit(features[:, active], labels)
-        weights[0] = fitted[0]
-        weights[[i + 1 for i in active]] = fitted[1:]
-        wrong = [i for i in active if weights[i + 1] * SIGNS[CONFIDENCE_FEATURES[i]] < 0]
+        weights = dict.fromkeys(names, 0.0)
+        weights.update({names[i]: float(w) for i, w in zip(active, fitted[1:], strict=True)})
+        wrong = [i for i in active if weights[names[i]] * SIGNS[names[i]] < 0]
         if not wrong:
-            return weights
-        active.remove(max(wrong, key=lambda i: abs(weights[i + 1])))
+            return {"bias": round(float(fitted[0]), 4)} | {
+                k: round(v, 4) for k, v in weights.items()
+            }
+        active.remove(max(wrong, key=lambda i: abs(weights[names[i]])))
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _candidates(
+    pipeline: Pipeline, item: GoldQuestion
+) -> list[tuple[str, dict[str, float], float]]:
+    analysis, vector = pipeline._analyse(item.question)
+    hits = retrieve(pipeline.index, analysis, vector, pipeline.config.retrieval)
+    out = []
+    for candidate in pipeline.answerer.candidates(analysis, vector, hits):
+        text = pipeline.index.documents[candidate.hit.chunk.source].text[
+            candidate.start : candidate.end
+        ]
+        out.append((text, candidate.features, candidate.score))
+    return out
+
+
+def ranking_examples(pipeline: Pipeline, gold: list[GoldQuestion]) -> tuple[np.ndarray, np.ndarray]:
+    rows, labels = [], []
+    for item in gold:
+        if not item.evidence:
+            continue
+        evidence = _squash(item.evidence)
+        for text, features, _ in _candidates(pipeline, item):
+            sentence = _squash(text)
+            rows.append([features[name] for name in answer.RANKING_FEATURES])
+            labels.append(float(sentence in evidence or evidence in sentence))
+    return np.array(rows), np.array(labels)
+
+
+def abstention_examples(
+    pipeline: Pipeline, gold: list[GoldQuestion]
+) -> tuple[np.ndarray, np.ndarray]:
+    rows, labels = [], []
+    for item in gold:
+        candidates = _candidates(pipeline, item)
+        _, features, _ = max(candidates, key=lambda c: c[2])
+        if answer.failed_checks(features):
+            continue
+        rows.append([features[name] for name in answer.CONFIDENCE_FEATURES])
+        labels.append(float(bool(item.answers)))
+    return np.array(rows), np.array(labels)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--train", type=Path, default=REPO_ROOT / "eval" / "train.jsonl")
     parser.add_argument("--write", action="store_true", help="store the weights for the answerer")
     args = parser.parse_args()
+    gold = load_gold(args.train)
     pipeline = Pipeline()
-    features, labels = collect(pipeline, args.train)
-    weights = fit_signed(features, labels)
-    probabilities = 1.0 / (
-        1.0 + np.exp(-(np.hstack([np.ones((len(features), 1)), features]) @ weights))
-    )
-    accuracy = float(((probabilities >= 0.5) == (labels == 1)).mean())
-    result = {"bias": round(float(weights[0]), 4)} | {
-        name: round(float(w), 4) for name, w in zip(CONFIDENCE_FEATURES, weights[1:], strict=True)
-    }
-    print(json.dumps(result, indent=2))
-    print(
-        f"{len(labels)} questions, {int(labels.sum())} answerable; training accuracy {accuracy:.3f}"
-    )
+
+    features, labels = ranking_examples(pipeline, gold)
+    ranking = fit_signed(features, labels, answer.RANKING_FEATURES)
+    print("ranking", json.dumps(ranking))
+    print(f"  {len(labels)} sentences, {int(labels.sum())} evidence")
     if args.write:
-        CONFIDENCE_FILE.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {CONFIDENCE_FILE}")
+        answer.RANKING_FILE.write_text(json.dumps(ranking, indent=2) + "\n", encoding="utf-8")
+        answer.ranking_weights.cache_clear()
+
+    features, labels = abstention_examples(pipeline, gold)
+    confidence = fit_signed(features, labels, answer.CONFIDENCE_FEATURES)
+    print("abstention", json.dumps(confidence))
+    print(f"  {len(labels)} questions past the hard checks, {int(labels.sum())} answerable")
+    if args.write:
+        answer.CONFIDENCE_FILE.write_text(json.dumps(confidence, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {answer.RANKING_FILE} and {answer.CONFIDENCE_FILE}")
 
 
 if __name__ == "__main__":

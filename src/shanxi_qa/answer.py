@@ -254,14 +254,40 @@ def failed_checks(features: dict[str, float]) -> list[str]:
     return failed
 
 
+# Which sentence of the retrieved chunks answers: a logistic model over the same kind of
+# features, fitted by eval/calibrate.py on the calibration questions' evidence sentences.
+RANKING_FILE = Path(__file__).with_name("ranking.json")
+RANKING_FEATURES = (
+    "dense",
+    "sentence_coverage",
+    "coverage",
+    "retrieval",
+    "type_missing",
+    "focus_missing",
+    "block_cue",
+    "numbers_missing",
+    "names_missing",
+)
+
+
+@lru_cache(maxsize=1)
+def ranking_weights() -> dict[str, float]:
+    """The fitted sentence-ranking weights: ``bias`` and one per :data:`RANKING_FEATURES`."""
+    return _read_weights(RANKING_FILE, RANKING_FEATURES)
+
+
+def _read_weights(path: Path, names: tuple[str, ...]) -> dict[str, float]:
+    weights = json.loads(path.read_text(encoding="utf-8"))
+    missing = [name for name in ("bias", *names) if name not in weights]
+    if missing:
+        raise ValueError(f"{path} lacks weights for {', '.join(missing)}")
+    return {name: float(value) for name, value in weights.items()}
+
+
 @lru_cache(maxsize=1)
 def confidence_weights() -> dict[str, float]:
     """The fitted weights: ``bias`` and one per name in :data:`CONFIDENCE_FEATURES`."""
-    weights = json.loads(CONFIDENCE_FILE.read_text(encoding="utf-8"))
-    missing = [name for name in ("bias", *CONFIDENCE_FEATURES) if name not in weights]
-    if missing:
-        raise ValueError(f"{CONFIDENCE_FILE} lacks weights for {', '.join(missing)}")
-    return {name: float(value) for name, value in weights.items()}
+    return _read_weights(CONFIDENCE_FILE, CONFIDENCE_FEATURES)
 
 
 class Answerer:
@@ -323,16 +349,12 @@ class Answerer:
                     previous=self._previous_sentence(chunk.chunk_id, sentence_index),
                     block_cue=bool(BLOCK_CUES.get(kind, frozenset()) & question_words),
                 )
-                score = (
-                    0.45 * features["dense"]
-                    + 0.35 * features["sentence_coverage"]
-                    + 0.10 * features["coverage"]
-                    + 0.10 * hit.score
-                    - 0.12 * features["type_missing"]
-                    - 0.10 * features["focus_missing"]
-                    + 0.30 * features["block_cue"]
-                    - 0.30 * features["numbers_missing"]
-                    - 0.10 * features["names_missing"]
+                features["retrieval"] = hit.score
+                ranking = ranking_weights()
+                # The probability that this sentence is the one that answers.
+                score = _sigmoid(
+                    ranking["bias"]
+                    + sum(ranking[name] * features[name] for name in RANKING_FEATURES)
                 )
                 candidates.append(_Candidate(hit, sentence.start, sentence.end, score, features))
         return candidates
