@@ -689,17 +689,42 @@ def _distance(span: tuple[int, int], anchors: list[int]) -> float:
 
 
 def _clause(analysis: QuestionAnalysis, sentence: str, question_terms: set[str]) -> str:
-    """For what/why questions: the clause after the last word the question shares."""
-    matched_ends = [end for _, end, word in word_spans(sentence) if stem(word) in question_terms]
+    """For what/why questions: the run of words the question does not already say.
+
+    The sentence (without a caption's credit) is cut at clause punctuation; inside each
+    piece, the words that match the question split it into runs, and the run with the
+    most content words next to a matched word is the answer.
+    """
+    body = sentence[: _credit_start(sentence)].rstrip()
+    matched_ends = [end for _, end, word in word_spans(body) if stem(word) in question_terms]
     if analysis.answer_type == "reason":
-        purpose = re.search(r"\b(because|so that|in order to|to)\b", sentence)
+        purpose = re.search(r"\b(because|so that|in order to|to)\b", body)
         if purpose and (not matched_ends or purpose.start() >= min(matched_ends)):
-            return _trim_clause(sentence[purpose.start() :])
-    if matched_ends:
-        rest = sentence[max(matched_ends) :]
-        clause = _trim_clause(rest)
-        if len(clause.split()) >= 2:
-            return clause
+            return _trim_clause(body[purpose.start() :])
+    best: tuple[float, int, int] | None = None
+    for piece in re.finditer(r"[^;.:()—]+?(?=\s[-—]\s|[;:()—]|\.(?:\s|$)|$)", body):
+        tokens = list(word_spans(piece.group()))
+        flags = [stem(word) in question_terms for _, _, word in tokens]
+        run: list[int] = []
+        for position in range(len(tokens) + 1):
+            if position < len(tokens) and not flags[position]:
+                run.append(position)
+                continue
+            if run:
+                content = [i for i in run if tokens[i][2] not in STOPWORDS]
+                adjacent = (run[0] > 0 and flags[run[0] - 1]) or (
+                    run[-1] + 1 < len(tokens) and flags[run[-1] + 1]
+                )
+                if content:
+                    score = min(len(content), 12) + (3.0 if adjacent else 0.0)
+                    start = piece.start() + tokens[content[0]][0]
+                    # Stopwords at either end belong to the question's words, not the answer.
+                    end = piece.start() + tokens[content[-1]][1]
+                    if best is None or score > best[0]:
+                        best = (score, start, end)
+            run = []
+    if best is not None and best[2] > best[1]:
+        return body[best[1] : best[2]]
     return sentence.strip()
 
 
