@@ -129,7 +129,12 @@ def analyse_question(question: str) -> QuestionAnalysis:
             lowered,
         )
     )
-    if focus and answer_type != "other" and re.fullmatch(_TYPE_NOUNS, focus[0]):
+    if (
+        focus
+        and answer_type != "other"
+        and re.fullmatch(_TYPE_NOUNS, focus[0])
+        and re.search(rf"\b(which|what)\s+{re.escape(focus[0])}", lowered)
+    ):
         # "which year ...", "which province ranks first": the noun names the answer's type,
         # which the sentence need not repeat.
         focus = ()

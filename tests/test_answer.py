@@ -1,0 +1,90 @@
+import pytest
+
+from shanxi_qa.answer import extract_span, failed_checks, has_answer_type
+from shanxi_qa.question import analyse_question
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "span"),
+    [
+        (
+            "How many stops does the line have?",
+            "The line is 14 kilometers long and has 22 stops.",
+            "22",
+        ),
+        (
+            "How long is the line?",
+            "The line is 14 kilometers long and has 22 stops.",
+            "14 kilometers",
+        ),
+        (
+            "How fast can the train go?",
+            "It reached 350 kilometers per hour on a 40 kilometers track.",
+            "350 kilometers per hour",
+        ),
+        (
+            "How much did the bridge cost?",
+            "The 3 km bridge cost 1.2 billion yuan ($170 million).",
+            "1.2 billion yuan",
+        ),
+        ("When did the line open?", "The line opened on March 3 after 5 years of work.", "March 3"),
+        (
+            "Who opened the line?",
+            "The line was opened by City Mayor Alan Smith on Monday.",
+            "Alan Smith",
+        ),
+        (
+            "Who took the photo?",
+            "Passengers board a tram at Central Station. JOHN DOE / FOR THE DAILY NEWS",
+            "JOHN DOE",
+        ),
+        (
+            "Why was the terminal built?",
+            "A new ferry terminal was built in the port district to reduce traffic on the bridge.",
+            "to reduce traffic on the bridge",
+        ),
+        (
+            "How many buses will the city buy by 2026?",
+            "The city, the first in the region to do so, will buy 40 buses by 2026.",
+            "40",  # not the ordinal "first", not the year given in the question
+        ),
+    ],
+)
+def test_extract_span_picks_the_shortest_answer_of_the_asked_type(
+    question: str, sentence: str, span: str
+) -> None:
+    assert extract_span(analyse_question(question), sentence) == span
+
+
+def test_a_count_must_stand_near_the_thing_counted() -> None:
+    analysis = analyse_question("How many wind farms are there?")
+    assert not has_answer_type(
+        analysis, "The report lists 12 mines in " + "x " * 80 + "and wind farms."
+    )
+    assert has_answer_type(analysis, "There are 12 wind farms.")
+
+
+def test_names_already_in_the_question_do_not_count() -> None:
+    analysis = analyse_question("Who is the mayor of Harbor City?")
+    assert not has_answer_type(analysis, "Harbor City is large.")
+    # "Li" is a name of its own, not the letters inside "clinics".
+    analysis = analyse_question("who visited the clinics")
+    assert has_answer_type(analysis, '"We visited clinics," Li said.')
+
+
+def test_hard_checks_name_what_is_missing() -> None:
+    base = {
+        "type_missing": 0.0,
+        "quantity_question": 0.0,
+        "strict_focus_missing": 0.0,
+        "numbers_missing": 0.0,
+    }
+    assert failed_checks(base) == []
+    assert failed_checks({**base, "type_missing": 1.0}) == []  # names and places are not vetoed
+    assert failed_checks({**base, "type_missing": 1.0, "quantity_question": 1.0}) == [
+        "no number, date or credit of the asked kind in the sentence"
+    ]
+    assert failed_checks({**base, "strict_focus_missing": 1.0, "numbers_missing": 1.0}) == [
+        "the thing asked about is absent",
+        "a number in the question is absent",
+    ]

@@ -1,0 +1,38 @@
+import pytest
+
+from shanxi_qa.question import analyse_question
+
+
+@pytest.mark.parametrize(
+    ("question", "answer_type", "focus"),
+    [
+        ("How many electric buses will the city buy?", "number", ("electric", "bus")),
+        ("how much did the bridge cost", "number", ()),
+        ("What was the city's total budget in 2023?", "number", ("city", "total", "budget")),
+        ("When did the tram line open?", "date", ()),
+        ("In which year was the port built?", "date", ()),  # "year" names the type
+        ("Who is the mayor of Harbor City?", "person", ("mayor",)),
+        ("Who is Alan Smith", "other", ("alan", "smith")),  # a description, not a name
+        ("Where was the ferry terminal built?", "place", ()),
+        ("Where does the city rank nationally?", "other", ()),
+        ("Which company built the trams?", "organisation", ()),
+        ("Why was the terminal built?", "reason", ()),
+        ("what do locals call the tram", "other", ()),  # wh-word then a verb: no focus
+    ],
+)
+def test_answer_type_and_focus(question: str, answer_type: str, focus: tuple[str, ...]) -> None:
+    analysis = analyse_question(question)
+    assert (analysis.answer_type, analysis.focus) == (answer_type, focus)
+
+
+def test_numbers_and_names_the_question_insists_on() -> None:
+    analysis = analyse_question("How many trams did Harbor City run in 2019?")
+    assert analysis.numbers == ("2019",)
+    assert analysis.names == ("harbor", "city")
+    assert analysis.focus_strict
+
+
+def test_terms_are_stemmed_once_each() -> None:
+    analysis = analyse_question("Which mines and mining towns?")
+    assert analysis.terms == ("min", "town")
+    assert analysis.content_words == ("mines", "towns")
