@@ -219,6 +219,7 @@ def _sigmoid(value: float) -> float:
 # fitted on the calibration questions by eval/calibrate.py (never on the gold set).
 CONFIDENCE_FILE = Path(__file__).with_name("confidence.json")
 CONFIDENCE_FEATURES = (
+    "ranking",
     "dense",
     "sentence_coverage",
     "coverage",
@@ -356,6 +357,7 @@ class Answerer:
                     ranking["bias"]
                     + sum(ranking[name] * features[name] for name in RANKING_FEATURES)
                 )
+                features["ranking"] = score
                 candidates.append(_Candidate(hit, sentence.start, sentence.end, score, features))
         return candidates
 
