@@ -31,6 +31,8 @@ from shanxi_qa.retrieve import retrieve
 # +1: may only raise the odds; -1: may only lower them.
 SIGNS = {
     "ranking": 1,
+    "predicate_coverage": 1,
+    "reason_missing": -1,
     "dense": 1,
     "sentence_coverage": 1,
     "coverage": 1,

@@ -211,6 +211,17 @@ def weighted_coverage(
     return matched / total if total else 0.0
 
 
+def _coverage_of(
+    analysis: QuestionAnalysis, terms: list[str], text_terms: set[str], statistics: TermStatistics
+) -> float:
+    total = matched = 0.0
+    for term in terms:
+        weight = statistics.idf(term)
+        total += weight
+        matched += weight * match_weight(analysis, term, text_terms)
+    return matched / total if total else 1.0
+
+
 def _sigmoid(value: float) -> float:
     return 1.0 / (1.0 + math.exp(-value))
 
@@ -220,6 +231,8 @@ def _sigmoid(value: float) -> float:
 CONFIDENCE_FILE = Path(__file__).with_name("confidence.json")
 CONFIDENCE_FEATURES = (
     "ranking",
+    "predicate_coverage",
+    "reason_missing",
     "dense",
     "sentence_coverage",
     "coverage",
@@ -408,7 +421,16 @@ class Answerer:
                 0.8 * match_weight(analysis, head, context_terms),
             )
         typed = analysis.answer_type not in ("other", "reason")
+        # The question's words that are not names: mostly what it asks about or does.
+        names = set(analysis.names)
+        predicate = [
+            t for w, t in zip(analysis.content_words, analysis.terms, strict=True) if w not in names
+        ]
         return {
+            "predicate_coverage": _coverage_of(
+                analysis, predicate, sentence_terms, self.statistics
+            ),
+            "reason_missing": float(analysis.answer_type == "reason" and not has_reason(sentence)),
             "dense": dense,
             "block_cue": float(block_cue),
             "sentence_coverage": sentence_coverage,
@@ -575,6 +597,18 @@ def _spans_of_type(
 def _given_in(span: str, question: str) -> bool:
     """Is ``span`` already in the question, as whole words? ("Li" is not in "clinics".)"""
     return re.search(rf"(?<!\w){re.escape(span.lower())}(?!\w)", question.lower()) is not None
+
+
+_REASON = re.compile(
+    r"\b(because|due to|thanks to|owing to|as a result|so that|in order to|so as to|aims? to"
+    r"|designed to|purpose|allowing|helps? to|helped to|by \w+ing|since)\b"
+    r"|(?<!according )(?<!due )(?<!owing )(?<!thanks )(?<!up )\bto (?!the\b|a\b|an\b|be\b|its\b|their\b)[a-z]+"
+)
+
+
+def has_reason(sentence: str) -> bool:
+    """Does ``sentence`` give a cause or a purpose ("because ...", "to reduce ...")?"""
+    return _REASON.search(sentence) is not None
 
 
 def has_answer_type(analysis: QuestionAnalysis, sentence: str) -> bool:

@@ -71,6 +71,10 @@ _PHRASE_END = frozenset(
     """is are was were do does did has have had will would can could should be been being
     in on at of for by to from with that which who since during across between""".split()
 )
+_QUESTION_WORD = re.compile(
+    r"\b(who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could"
+    r"|will|would|should|list|name|tell|give|describe|explain)\b"
+)
 _AUXILIARIES = frozenset("is are was were do does did has have had will would can could".split())
 _COPULAS = frozenset("is are was were".split())
 _DETERMINERS = frozenset("the a an this that these those its their".split())
@@ -125,10 +129,13 @@ def analyse_question(question: str) -> QuestionAnalysis:
     focus_strict = bool(
         focus
         and re.search(
-            r"\b(how many|how much|(what|who) (is|was|are|were) (the|a|an)\s+\w+\s+(of|in|for|at)\b)",
+            r"\b(how many|how much|(what|who) (is|was|are|were) (the|a|an)\s+(\w+\s+){0,3}?\w+\s+(of|in|for|at)\b)",
             lowered,
         )
     )
+    if not focus and terms and not _QUESTION_WORD.search(lowered):
+        # A keyword query ("tianzhen solar farm area") names what it wants last.
+        focus = (terms[-1],)
     if (
         focus
         and answer_type != "other"
