@@ -111,6 +111,8 @@ BLOCK_CUES: dict[str, frozenset[str]] = {
     "byline": frozenset("wrote written write author writer reporter journalist byline".split()),
     "caption": _PHOTO_CUES,
 }
+# Words for the page itself, which a question about its parts may use.
+_DOCUMENT_WORDS = frozenset("article story piece page text document newspaper paper".split())
 _PRONOUN_START = re.compile(
     r"^[\"“']?(it|this|they|these|he|she|its|their|his|her)\b", re.IGNORECASE
 )
@@ -261,7 +263,9 @@ def failed_checks(features: dict[str, float]) -> list[str]:
         # Numbers, dates and photo credits are recognised reliably; other names and places
         # too loosely to veto an answer.
         failed.append("no number, date or credit of the asked kind in the sentence")
-    if features["strict_focus_missing"] >= 0.5:
+    if not features["sentence_coverage"] and features["dense"] < 0.3:
+        failed.append("the sentence shares nothing with the question")
+    if features["strict_focus_missing"] >= 0.5 and not features["block_cue"]:
         failed.append("the thing asked about is absent")
     if features["numbers_missing"]:
         failed.append("a number in the question is absent")
@@ -344,6 +348,8 @@ class Answerer:
         vector = question_vector.reshape(-1)
         candidates = []
         question_words = set(words(analysis.text))
+        if not self._about_this_document(analysis):
+            question_words = set()  # "who wrote Romeo and Juliet" is not about the byline
         for hit in hits:
             chunk = hit.chunk
             document = self.index.documents[chunk.source]
@@ -456,6 +462,21 @@ class Answerer:
                 )
             ),
         }
+
+    def _about_this_document(self, analysis: QuestionAnalysis) -> bool:
+        """True when every word of the question, other than words for parts of a page
+        ("headline", "wrote", "photo") and for the page itself, occurs in the corpus."""
+        cues = set().union(*BLOCK_CUES.values()) | _DOCUMENT_WORDS
+        for word, term in zip(analysis.content_words, analysis.terms, strict=True):
+            if word in cues or word.startswith("photo"):
+                continue
+            known = term in self.statistics.frequency or any(
+                alternative in self.statistics.frequency
+                for alternative, _ in analysis.expansions.get(term, ())
+            )
+            if not known:
+                return False
+        return True
 
     def novel_share(self, analysis: QuestionAnalysis) -> float:
         """Share (idf-weighted) of the question's terms that nothing in the corpus matches,

@@ -79,7 +79,8 @@ _AUXILIARIES = frozenset("is are was were do does did has have had will would ca
 _COPULAS = frozenset("is are was were".split())
 _DETERMINERS = frozenset("the a an this that these those its their".split())
 _WH = re.compile(
-    r"\b(?P<wh>how many|how much|what|which|whose|who|name|list)\s+(?P<rest>.*)", re.IGNORECASE
+    r"\b(?P<wh>how many|how much|what|which|whose|who|name|list|number of|amount of)\s+(?P<rest>.*)",
+    re.IGNORECASE,
 )
 
 
@@ -133,14 +134,16 @@ def analyse_question(question: str) -> QuestionAnalysis:
             lowered,
         )
     )
-    if not focus and terms and not _QUESTION_WORD.search(lowered):
+    if not focus and terms and len(lowered.split()) <= 5 and not _QUESTION_WORD.search(lowered):
         # A keyword query ("tianzhen solar farm area") names what it wants last.
         focus = (terms[-1],)
     if (
         focus
         and answer_type != "other"
         and re.fullmatch(_TYPE_NOUNS, focus[0])
-        and re.search(rf"\b(which|what)\s+{re.escape(focus[0])}", lowered)
+        and re.search(
+            rf"\b(which|what)\s+((is|was|are|were)\s+)?(the\s+)?{re.escape(focus[0])}", lowered
+        )
     ):
         # "which year ...", "which province ranks first": the noun names the answer's type,
         # which the sentence need not repeat.
@@ -194,12 +197,13 @@ def _focus(text: str) -> tuple[str, ...]:
 
 def _names(text: str) -> tuple[str, ...]:
     """Capitalised words that are not the question's first word: "Taiyuan", "Geely", "GDP"."""
-    tokens = re.findall(r"[A-Za-z][A-Za-z'’-]*", text)
+    # Hyphenated names count part by part: "Changzhi-Moscow" names Changzhi and Moscow.
+    tokens = re.findall(r"[A-Za-z][A-Za-z'’]*", text)
     names = []
     for position, token in enumerate(tokens):
         if position == 0 or not token[0].isupper():
             continue
-        lowered = token.lower().rstrip("'’s")
+        lowered = re.sub(r"['’]s?$", "", token.lower())
         if lowered in STOPWORDS or lowered in {"i"}:
             continue
         names.append(lowered)
