@@ -74,6 +74,9 @@ def test_names_already_in_the_question_do_not_count() -> None:
 
 def test_hard_checks_name_what_is_missing() -> None:
     base = {
+        "sentence_coverage": 0.5,
+        "dense": 0.5,
+        "block_cue": 0.0,
         "type_missing": 0.0,
         "quantity_question": 0.0,
         "strict_focus_missing": 0.0,

@@ -141,8 +141,15 @@ def analyse_question(question: str) -> QuestionAnalysis:
         focus
         and answer_type != "other"
         and re.fullmatch(_TYPE_NOUNS, focus[0])
-        and re.search(
-            rf"\b(which|what)\s+((is|was|are|were)\s+)?(the\s+)?{re.escape(focus[0])}", lowered
+        and (
+            re.search(rf"\b(which|what)\s+{re.escape(focus[0])}", lowered)
+            or (
+                len(focus) == 1
+                and re.search(
+                    rf"\b(which|what)\s+(is|was|are|were)\s+(the\s+)?{re.escape(focus[0])}",
+                    lowered,
+                )
+            )
         )
     ):
         # "which year ...", "which province ranks first": the noun names the answer's type,
