@@ -76,8 +76,15 @@ _PLACE_WORDS = frozenset(
 # What kind of quantity a number question wants, and what its answer span must hold.
 _QUANTITY_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (
+        # "How fast did trade grow?" asks for a rate of growth, not a speed.
         re.compile(
-            r"\b(cost|costs|spend|spent|price|money|worth|invest\w*|budget|funding|paid|pay)\b"
+            r"\bhow (fast|quickly)\b.*\b(grow|grew|grown|expand\w*|increas\w*|rise|rose|climb\w*)\b"
+        ),
+        re.compile(r"percent|%|fold|times", re.IGNORECASE),
+    ),
+    (
+        re.compile(
+            r"\b(cost|costs|spend|spent|price|money|worth|value|invest\w*|budget|funding|paid|pay|revenue)\b"
         ),
         re.compile(r"yuan|dollar|euro|pound|rmb|usd|[$¥€£]", re.IGNORECASE),
     ),
@@ -597,9 +604,11 @@ def _spans_of_type(
             return typed
         if answer_type == "person":
             # A surname alone ("... Li said") or a role ("according to company executives").
-            return [span for span in names if _name_kind(sentence, span) != "place"] + [
-                (m.start(), m.end()) for m in _PERSON_ROLE.finditer(sentence)
-            ]
+            return [
+                span
+                for span in names
+                if _name_kind(sentence, span) not in ("place", "organisation")
+            ] + [(m.start(), m.end()) for m in _PERSON_ROLE.finditer(sentence)]
         if answer_type == "place":
             # A lone proper noun ("Shanxi now has ...") or a place said in lower case
             # ("at a community elder care center", "in overseas markets").
