@@ -270,7 +270,7 @@ def failed_checks(features: dict[str, float]) -> list[str]:
         # Numbers, dates and photo credits are recognised reliably; other names and places
         # too loosely to veto an answer.
         failed.append("no number, date or credit of the asked kind in the sentence")
-    if not features["sentence_coverage"] and features["dense"] < 0.3:
+    if not features["sentence_coverage"] and features["dense"] < 0.3 and not features["block_cue"]:
         failed.append("the sentence shares nothing with the question")
     if features["strict_focus_missing"] >= 0.5 and not features["block_cue"]:
         failed.append("the thing asked about is absent")

@@ -6,11 +6,15 @@ Layout under the index folder::
       current -> build-<id>/      symlink, swapped atomically when a build completes
       build-<id>/
         manifest.json              what the index was built from (see :func:`expected_manifest`)
+                                   and the size and sha256 of every other file in the folder
         documents.json chunks.json dense.faiss sentence_vectors.npy bm25/ model.onnx tokenizer.json
       .lock                        held while a build runs, so two builds never interleave
 
 A build writes a fresh ``build-<id>`` folder and only then points ``current`` at it, so a
-crash or a kill midway leaves the previous index serving.
+crash or a kill midway leaves the previous index serving; the next build removes the
+leftover folder. Loading checks every file against the manifest's sizes and hashes before
+reading it, so a truncated, overwritten or missing file is reported (and the pipeline
+rebuilds) instead of being read as an index.
 """
 
 from __future__ import annotations
@@ -24,23 +28,56 @@ import shutil
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from importlib import metadata
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
 
 from shanxi_qa import __version__
 from shanxi_qa.chunk import ChunkerConfig, chunk_corpus
-from shanxi_qa.embed import MODEL_NAME, MODEL_PACKAGE, Encoder, OnnxEncoder, Vectors
+from shanxi_qa.embed import (
+    MODEL_NAME,
+    MODEL_PACKAGE,
+    ONNX_FILE,
+    EmbeddingError,
+    Encoder,
+    OnnxEncoder,
+    Vectors,
+)
 from shanxi_qa.records import Block, Chunk, Document, Repair, Sentence
 from shanxi_qa.text import STOPWORDS, content_terms, words
 
 # Bump when the cleaner, chunker or file layout changes what an index holds.
-FORMAT_VERSION = 2
+# 3: the manifest records the size and sha256 of every index file.
+FORMAT_VERSION = 3
 CORPUS_SUFFIXES = (".txt", ".md")
+MANIFEST_FILE = "manifest.json"
+BM25_FILES = tuple(
+    f"bm25/{name}"
+    for name in (
+        "params.index.json",
+        "vocab.index.json",
+        "data.csc.index.npy",
+        "indices.csc.index.npy",
+        "indptr.csc.index.npy",
+    )
+)
+# Files every index holds (a build may write more, e.g. the tokenizer; all are recorded).
+REQUIRED_FILES = (
+    "documents.json",
+    "chunks.json",
+    "sentence_rows.json",
+    "dense.faiss",
+    "sentence_vectors.npy",
+    "vocabulary.json",
+    "vocabulary_vectors.npy",
+    *BM25_FILES,
+    ONNX_FILE,
+)
+REBUILD_HINT = "run `shanxi-qa index --rebuild`"
 _PACKAGES = ("faiss-cpu", "bm25s", "sentence-transformers", "onnxruntime", "tokenizers", "tiktoken")
 
 
@@ -55,11 +92,7 @@ def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
     hashes: dict[str, str] = {}
     for path in sorted(corpus_dir.iterdir()):
         if path.suffix.lower() in CORPUS_SUFFIXES and path.is_file():
-            digest = hashlib.sha256()
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            hashes[path.name] = digest.hexdigest()
+            hashes[path.name] = _sha256(path)
     return hashes
 
 
@@ -113,9 +146,17 @@ class LoadedIndex:
 
     @property
     def encoder(self) -> Encoder:
-        """The query encoder, loaded on first use."""
+        """The query encoder, loaded on first use.
+
+        Raises :class:`EmbeddingError` in one line that says how to rebuild the model files
+        when onnxruntime cannot load them.
+        """
         if self._encoder is None:
-            self._encoder = OnnxEncoder(self.path)
+            try:
+                self._encoder = OnnxEncoder(self.path)
+            except EmbeddingError as error:
+                reason = " ".join(str(error).split())
+                raise EmbeddingError(f"{reason}: {REBUILD_HINT}") from error
         return self._encoder
 
     def sentence_row(self, chunk_id: int, sentence_index: int) -> int:
@@ -132,20 +173,87 @@ def _current_path(index_dir: Path) -> Path:
 
 def read_manifest(index_dir: Path) -> dict[str, Any] | None:
     """The current index's manifest, or None when there is no readable one."""
+    return _read_manifest_in(_current_path(index_dir))
+
+
+def _read_manifest_in(build_dir: Path) -> dict[str, Any] | None:
     try:
-        text = (_current_path(index_dir) / "manifest.json").read_text(encoding="utf-8")
-        manifest = json.loads(text)
-    except (OSError, ValueError):
+        manifest = json.loads((build_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # missing, unreadable, not UTF-8, not JSON
         return None
     return manifest if isinstance(manifest, dict) else None
 
 
+def _file_records(manifest: Mapping[str, Any]) -> dict[str, tuple[int, str]] | None:
+    """The manifest's ``{relative path: (bytes, sha256)}``, or None when it lacks them,
+    misses a required file or names a path outside the index folder."""
+    files = manifest.get("files")
+    if not isinstance(files, dict):
+        return None
+    records: dict[str, tuple[int, str]] = {}
+    for name, record in files.items():
+        parts = PurePosixPath(name).parts
+        if not parts or name.startswith("/") or ".." in parts or name == MANIFEST_FILE:
+            return None
+        if not isinstance(record, dict):
+            return None
+        size, digest = record.get("bytes"), record.get("sha256")
+        if not isinstance(size, int) or not isinstance(digest, str):
+            return None
+        records[name] = (size, digest)
+    if any(name not in records for name in REQUIRED_FILES):
+        return None
+    return records
+
+
+def _sizes_match(build_dir: Path, records: Mapping[str, tuple[int, str]]) -> str | None:
+    """None when every recorded file exists with its recorded size, else what is wrong."""
+    for name, (size, _) in records.items():
+        try:
+            actual = (build_dir / name).stat().st_size
+        except OSError:
+            return f"{name} is missing"
+        if actual != size:
+            return f"{name} is {actual:,} bytes, expected {size:,}"
+    return None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _verify_files(build_dir: Path, records: Mapping[str, tuple[int, str]]) -> str | None:
+    """None when every file matches its recorded size and sha256, else what is wrong."""
+    problem = _sizes_match(build_dir, records)
+    if problem is not None:
+        return problem
+    for name, (_, expected) in records.items():
+        try:
+            if _sha256(build_dir / name) != expected:
+                return f"{name} does not match its checksum"
+        except OSError as error:
+            return f"{name} cannot be read ({error.strerror or error})"
+    return None
+
+
 def is_fresh(index_dir: Path, corpus_dir: Path, config: ChunkerConfig) -> bool:
-    """True when the current index was built from this corpus, model and chunker settings."""
-    manifest = read_manifest(index_dir)
-    if manifest is None or not manifest.get("complete"):
+    """True when the current index was built from this corpus, model and chunker settings.
+
+    Cheap: hashes the corpus files and checks that the index files have their recorded
+    sizes (a truncated or missing file makes the index stale); nothing is embedded.
+    """
+    build_dir = _current_path(index_dir)
+    manifest = _read_manifest_in(build_dir)
+    if manifest is None or manifest.get("complete") is not True:
         return False
-    return _freshness_key(manifest) == _freshness_key(expected_manifest(corpus_dir, config))
+    if _freshness_key(manifest) != _freshness_key(expected_manifest(corpus_dir, config)):
+        return False
+    records = _file_records(manifest)
+    return records is not None and _sizes_match(build_dir, records) is None
 
 
 @contextlib.contextmanager
@@ -202,13 +310,14 @@ def build_index(
         manifest = expected_manifest(corpus_dir, config)
         build_dir = index_dir / f"build-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
         build_dir.mkdir()
+        previous = _current_build(index_dir)
         try:
             _write_index(corpus_dir, build_dir, config, manifest, encoder_factory, progress, warn)
             _point_current_at(index_dir, build_dir)
         except BaseException:
             shutil.rmtree(build_dir, ignore_errors=True)
             raise
-        _remove_old_builds(index_dir, keep=build_dir)
+        _remove_old_builds(index_dir, keep={build_dir, previous})
         return build_dir
 
 
@@ -285,10 +394,33 @@ def _write_index(
         "sentences": len(sentence_rows),
         "packages": _package_versions(),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "files": _record_files(build_dir),
         "complete": True,
     }
     # The manifest is written last: an index folder without one is never used.
-    _write_json(build_dir / "manifest.json", manifest)
+    _write_json(build_dir / MANIFEST_FILE, manifest)
+    _fsync_dir(build_dir)
+
+
+def _record_files(build_dir: Path) -> dict[str, dict[str, Any]]:
+    """Size and sha256 of every file in the build, each flushed to disk first."""
+    records: dict[str, dict[str, Any]] = {}
+    for path in sorted(p for p in build_dir.rglob("*") if p.is_file()):
+        with path.open("rb") as handle:
+            os.fsync(handle.fileno())
+        name = path.relative_to(build_dir).as_posix()
+        records[name] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+    for folder in {p.parent for p in build_dir.rglob("*") if p.is_file()}:
+        _fsync_dir(folder)
+    return records
+
+
+def _fsync_dir(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def corpus_vocabulary(chunks: list[Chunk]) -> list[str]:
@@ -320,34 +452,65 @@ def _write_json(path: Path, value: Any) -> None:
         os.fsync(handle.fileno())
 
 
+def _current_build(index_dir: Path) -> Path | None:
+    """The build folder ``current`` points at, when it points at one in ``index_dir``."""
+    link = _current_path(index_dir)
+    if not link.is_symlink():
+        return None
+    target = link.resolve()
+    return target if target.parent == index_dir.resolve() and target.is_dir() else None
+
+
 def _point_current_at(index_dir: Path, build_dir: Path) -> None:
     link = _current_path(index_dir)
     temporary = index_dir / f".current-{uuid.uuid4().hex}"
     os.symlink(build_dir.name, temporary)
-    if link.exists() and not link.is_symlink():
+    if link.is_dir() and not link.is_symlink():
         shutil.rmtree(link)  # an old real folder in the way of the symlink
-    os.replace(temporary, link)
+    os.replace(temporary, link)  # atomic; also replaces a dangling link or a stray file
+    _fsync_dir(index_dir)
 
 
-def _remove_old_builds(index_dir: Path, keep: Path) -> None:
-    builds = sorted(p for p in index_dir.glob("build-*") if p.is_dir() and p != keep)
-    # Keep the previous build one round, so a reader that resolved it a moment ago can finish.
-    for old in builds[:-1]:
-        shutil.rmtree(old, ignore_errors=True)
+def _remove_old_builds(index_dir: Path, keep: set[Path | None]) -> None:
+    """Remove every other build (called under the build lock, so none is being written):
+    older indexes, and folders a killed build left without a manifest. The previous build
+    is kept one round, so a reader that resolved it a moment ago can finish."""
+    kept = {path.resolve() for path in keep if path is not None}
+    for old in index_dir.glob("build-*"):
+        if old.is_dir() and not old.is_symlink() and old.resolve() not in kept:
+            shutil.rmtree(old, ignore_errors=True)
+    for leftover in index_dir.glob(".current-*"):  # a swap interrupted by a kill
+        with contextlib.suppress(OSError):
+            leftover.unlink()
 
 
 def load_index(index_dir: Path) -> LoadedIndex:
-    """Load the current index, or raise :class:`IndexStoreError` saying how to rebuild it."""
+    """Load the current index, or raise :class:`IndexStoreError` saying how to rebuild it.
+
+    Every file is checked against the size and sha256 the manifest records before anything
+    reads it, the ONNX model included (about 0.1 s for its 90 MB): a damaged index must
+    fail here, where the pipeline rebuilds it, not give wrong answers later.
+    """
+    path = _current_path(index_dir).resolve()
+    manifest = _read_manifest_in(path)  # from the folder resolved once, not a newer swap
+    if manifest is None or manifest.get("complete") is not True:
+        raise IndexStoreError(f"no usable index in {index_dir}: {REBUILD_HINT}")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexStoreError(f"the index in {index_dir} is from another version: {REBUILD_HINT}")
+    records = _file_records(manifest)
+    if records is None:
+        raise IndexStoreError(
+            f"the index in {index_dir} has a manifest without its file list: {REBUILD_HINT}"
+        )
+    problem = _verify_files(path, records)
+    if problem is not None:
+        raise IndexStoreError(f"the index in {index_dir} is damaged ({problem}): {REBUILD_HINT}")
+    return _read_index_files(index_dir, path, manifest)
+
+
+def _read_index_files(index_dir: Path, path: Path, manifest: dict[str, Any]) -> LoadedIndex:
     import faiss
 
-    path = _current_path(index_dir).resolve()
-    manifest = read_manifest(index_dir)
-    if manifest is None or not manifest.get("complete"):
-        raise IndexStoreError(f"no usable index in {index_dir}: run `shanxi-qa index --rebuild`")
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexStoreError(
-            f"the index in {index_dir} is from another version: run `shanxi-qa index --rebuild`"
-        )
     try:
         documents = [_document_from_dict(d) for d in _read_json(path / "documents.json")]
         chunks = [_chunk_from_dict(c) for c in _read_json(path / "chunks.json")]
@@ -357,19 +520,32 @@ def load_index(index_dir: Path) -> LoadedIndex:
         bm25 = _load_bm25(path / "bm25")
         vocabulary = [str(w) for w in _read_json(path / "vocabulary.json")]
         vocabulary_vectors = np.load(path / "vocabulary_vectors.npy", allow_pickle=False)
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        RuntimeError,
+        EOFError,
+    ) as error:
         raise IndexStoreError(
-            f"the index in {index_dir} is damaged ({type(error).__name__}): run `shanxi-qa index --rebuild`"
+            f"the index in {index_dir} is damaged ({type(error).__name__}): {REBUILD_HINT}"
         ) from error
+    sources = {d.source for d in documents}
     if (
         dense.ntotal != len(chunks)
-        or sentence_vectors.shape[0] != len(sentence_rows)
+        or not _rows_of(sentence_vectors, len(sentence_rows), dense.d)
         or dense.d != manifest.get("dimension")
-        or vocabulary_vectors.shape[0] != len(vocabulary)
-    ):
-        raise IndexStoreError(
-            f"the index in {index_dir} is inconsistent: run `shanxi-qa index --rebuild`"
+        or not _rows_of(vocabulary_vectors, len(vocabulary), dense.d)
+        or [c.chunk_id for c in chunks] != list(range(len(chunks)))
+        or any(c.source not in sources for c in chunks)
+        or any(
+            not (0 <= c < len(chunks) and 0 <= i < len(chunks[c].sentences))
+            for c, i in sentence_rows
         )
+    ):
+        raise IndexStoreError(f"the index in {index_dir} is inconsistent: {REBUILD_HINT}")
     return LoadedIndex(
         path=path,
         manifest=manifest,
@@ -382,6 +558,12 @@ def load_index(index_dir: Path) -> LoadedIndex:
         vocabulary=vocabulary,
         vocabulary_vectors=np.asarray(vocabulary_vectors, dtype=np.float32),
     )
+
+
+def _rows_of(vectors: Any, rows: int, dimension: int) -> bool:
+    """True when ``vectors`` holds ``rows`` vectors of ``dimension`` (any shape when empty)."""
+    shape = tuple(vectors.shape)
+    return shape[:1] == (rows,) and (rows == 0 or shape[1:] == (dimension,))
 
 
 class Bm25Scores:

@@ -835,7 +835,8 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
     """Load every ``*.txt`` and ``*.md`` file directly inside ``corpus_dir``, sorted by name.
 
     Returns the documents and one warning line per skipped file (empty, binary, not UTF-8,
-    too large, unreadable). A document's ``source`` is ``"<folder name>/<file name>"``.
+    over ``MAX_FILE_BYTES``, unreadable, or one the cleaner fails on): a bad file never stops
+    the others from being read. A document's ``source`` is ``"<folder name>/<file name>"``.
     Raises :class:`IngestError` when ``corpus_dir`` does not exist or is not a folder.
     """
     corpus_dir = Path(corpus_dir)
@@ -860,4 +861,8 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
             documents.append(load_document(path, f"{corpus_dir.name}/{path.name}"))
         except IngestError as err:
             warnings.append(f"skipped {err}")
+        except Exception as err:
+            # A cleaner bug on one file's text must not stop the rest of the corpus.
+            reason = " ".join(str(err).split())[:200]
+            warnings.append(f"skipped {path}: cannot clean it ({type(err).__name__}: {reason})")
     return documents, warnings
