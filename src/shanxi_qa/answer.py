@@ -632,7 +632,8 @@ def _given_in(span: str, question: str) -> bool:
 _REASON = re.compile(
     r"\b(because|due to|thanks to|owing to|as a result|so that|in order to|so as to|aims? to"
     r"|designed to|purpose|allowing|helps? to|helped to|by \w+ing|since)\b"
-    r"|(?<!according )(?<!due )(?<!owing )(?<!thanks )(?<!up )\bto (?!the\b|a\b|an\b|be\b|its\b|their\b)[a-z]+"
+    r"|(?<!according )(?<!due )(?<!owing )(?<!thanks )(?<!up )\bto (?!the\b|a\b|an\b|be\b|its\b|their\b)[a-z]+",
+    re.IGNORECASE,
 )
 
 

@@ -42,6 +42,8 @@ _TYPE_NOUNS = (
 
 # Ordered: the first pattern that matches decides the type.
 _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
+    # "What kind of growth ...?" asks for a description, whatever noun follows.
+    ("other", re.compile(r"\b(what|which) (kind|kinds|type|types|sort|sorts|form|forms) of\b")),
     # "Where does X rank?" asks for a position; "Who is Fu Lijing?" for a description.
     (
         "other",
@@ -60,7 +62,10 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
             rf"|^\s*({_NUMBER_NOUNS})\b"
         ),
     ),
-    ("reason", re.compile(r"\bwhy\b|\b(purpose|reason|aim|goal)\b|\bwhat for\b")),
+    (
+        "reason",
+        re.compile(r"\bwhy\b|\b(the|its|their|main) (purpose|reason|aim|goal)\b|\bwhat for\b"),
+    ),
     ("person", re.compile(rf"\b(who|whom|whose)\b|\b(which|what|name of the) ({_PERSON_NOUNS})\b")),
     ("place", re.compile(rf"\bwhere\b|\b(which|what|in what|in which) ({_PLACE_NOUNS})\b")),
     ("organisation", re.compile(rf"\b(which|what) ({_ORG_NOUNS})\b")),
@@ -71,6 +76,8 @@ _PHRASE_END = frozenset(
     """is are was were do does did has have had will would can could should be been being
     in on at of for by to from with that which who since during across between""".split()
 )
+# Words that follow a verb rather than a plural noun: "works for", "serves the".
+_VERB_FOLLOWERS = frozenset("for to with in on at from the a an as".split())
 _QUESTION_WORD = re.compile(
     r"\b(who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could"
     r"|will|would|should|list|name|tell|give|describe|explain)\b"
@@ -186,7 +193,10 @@ def _focus(text: str) -> tuple[str, ...]:
     elif wh == "who":
         return ()
     focus: list[str] = []
-    for word in tokens:
+    for position, word in enumerate(tokens):
+        following = tokens[position + 1] if position + 1 < len(tokens) else ""
+        if focus and word.endswith("s") and following in _VERB_FOLLOWERS:
+            break  # a verb: "which deputy works for ..."
         if word in _DETERMINERS and not focus:
             continue
         if word in _PHRASE_END or (word in STOPWORDS and focus):
