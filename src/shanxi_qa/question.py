@@ -195,8 +195,13 @@ def _focus(text: str) -> tuple[str, ...]:
     focus: list[str] = []
     for position, word in enumerate(tokens):
         following = tokens[position + 1] if position + 1 < len(tokens) else ""
-        if focus and word.endswith("s") and following in _VERB_FOLLOWERS:
-            break  # a verb: "which deputy works for ..."
+        if (
+            wh in ("which", "what", "whose")
+            and len(focus) == 1
+            and word.endswith("s")
+            and following in _VERB_FOLLOWERS
+        ):
+            break  # a verb after a one-word subject: "which deputy works for ..."
         if word in _DETERMINERS and not focus:
             continue
         if word in _PHRASE_END or (word in STOPWORDS and focus):
