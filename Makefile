@@ -41,4 +41,4 @@ bench: setup
 	$(PY) -m shanxi_qa bench
 
 clean:
-	rm -rf index/current index/.build-* .pytest_cache .mypy_cache .ruff_cache
+	rm -rf index/current index/build-* index/.current-* .pytest_cache .mypy_cache .ruff_cache

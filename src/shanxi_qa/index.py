@@ -155,8 +155,8 @@ class LoadedIndex:
             try:
                 self._encoder = OnnxEncoder(self.path)
             except EmbeddingError as error:
-                reason = " ".join(str(error).split())
-                raise EmbeddingError(f"{reason}: {REBUILD_HINT}") from error
+                reason = " ".join(str(error).split()).rstrip(".")
+                raise EmbeddingError(f"{reason}; {REBUILD_HINT}") from error
         return self._encoder
 
     def sentence_row(self, chunk_id: int, sentence_index: int) -> int:
