@@ -563,3 +563,14 @@ def test_clean_text_never_breaks_offsets(parts: list[tuple[str, str]]) -> None:
     assert_offsets(text, blocks)
     assert all(isinstance(r, Repair) for r in repairs)
     assert bool(blocks) == bool(raw.strip())
+
+
+def test_words_inside_markup_are_left_as_written() -> None:
+    from shanxi_qa.ingest import clean_text
+
+    raw = 'The page showed <img src=x onerror="alert(1)"> as text, and the onerror handler.\n'
+    text, _, repairs = clean_text(raw)
+    assert '<img src=x onerror="alert(1)">' in text
+    # Outside the tag the ordinary rule still applies.
+    assert "on-error handler" in text
+    assert [r.rule for r in repairs] == ["rehyphenate"]

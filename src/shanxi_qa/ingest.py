@@ -682,6 +682,17 @@ def split_glued_compound(word: str) -> str:
 _TOKEN_RE = re.compile(r"(?<![\w\-])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*(?![\w\-])")
 
 
+_MARKUP_RE = re.compile(r"<[^<>]{0,500}>")
+
+
+def _inside_markup(text: str, offset: int) -> bool:
+    """Is ``offset`` inside an HTML/XML tag such as ``<img src=x onerror=...>``?"""
+    opening = text.rfind("<", 0, offset)
+    if opening < 0 or text.rfind(">", opening, offset) >= 0:
+        return False
+    return _MARKUP_RE.match(text, opening) is not None
+
+
 def repair_words(paragraphs: Sequence[str]) -> tuple[list[str], list[Repair]]:
     """Apply :func:`dehyphenate_word` and :func:`split_glued_compound` to every token.
 
@@ -698,6 +709,8 @@ def repair_words(paragraphs: Sequence[str]) -> tuple[list[str], list[Repair]]:
 
     def fix(match: re.Match[str]) -> str:
         token = match.group(0)
+        if _inside_markup(match.string, match.start()):
+            return token  # "<img onerror=...>" is code quoted in the text, not prose
         fixed = token
         if "-" in token and hyphenated[token.lower()] <= 1:
             fixed = dehyphenate_word(token)
