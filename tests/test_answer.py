@@ -77,6 +77,10 @@ def test_hard_checks_name_what_is_missing() -> None:
         "sentence_coverage": 0.5,
         "dense": 0.5,
         "block_cue": 0.0,
+        "photo_question": 0.0,
+        "question_numbers": 0.0,
+        "typed": 1.0,
+        "predicate_coverage": 0.5,
         "type_missing": 0.0,
         "quantity_question": 0.0,
         "strict_focus_missing": 0.0,
@@ -87,6 +91,19 @@ def test_hard_checks_name_what_is_missing() -> None:
     assert failed_checks({**base, "type_missing": 1.0, "quantity_question": 1.0}) == [
         "no number, date or credit of the asked kind in the sentence"
     ]
+    assert failed_checks({**base, "dense": 0.1, "sentence_coverage": 0.0}) == [
+        "the sentence shares next to nothing with the question"
+    ]
+    assert failed_checks({**base, "predicate_coverage": 0.0}) == [
+        "only the names of the question are in the sentence"
+    ]
+    # A question about the page itself ("Who wrote the article?") shares no words with the byline.
+    assert (
+        failed_checks(
+            {**base, "predicate_coverage": 0.0, "sentence_coverage": 0.0, "block_cue": 1.0}
+        )
+        == []
+    )
     assert failed_checks({**base, "strict_focus_missing": 1.0, "numbers_missing": 1.0}) == [
         "the thing asked about is absent",
         "a number in the question is absent",

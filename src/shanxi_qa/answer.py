@@ -270,8 +270,20 @@ def failed_checks(features: dict[str, float]) -> list[str]:
         # Numbers, dates and photo credits are recognised reliably; other names and places
         # too loosely to veto an answer.
         failed.append("no number, date or credit of the asked kind in the sentence")
-    if not features["sentence_coverage"] and features["dense"] < 0.3 and not features["block_cue"]:
-        failed.append("the sentence shares nothing with the question")
+    about_the_page = features["block_cue"] or features["photo_question"]
+    if not about_the_page and (
+        (not features["sentence_coverage"] and features["dense"] < 0.3)
+        or (
+            features["dense"] < 0.2
+            and features["sentence_coverage"] < 0.35
+            and not features["question_numbers"]
+        )
+    ):
+        failed.append("the sentence shares next to nothing with the question")
+    if features["typed"] and not features["predicate_coverage"] and not about_the_page:
+        # "When was <company> founded?": the sentence names the company, but nothing of
+        # what the question asks about it.
+        failed.append("only the names of the question are in the sentence")
     if features["strict_focus_missing"] >= 0.5 and not features["block_cue"]:
         failed.append("the thing asked about is absent")
     if features["numbers_missing"]:
@@ -451,6 +463,9 @@ class Answerer:
                 analysis, sentence_terms | context_terms, self.statistics
             ),
             "type_missing": float(typed and not has_answer_type(analysis, sentence)),
+            "typed": float(typed),
+            "photo_question": float(asks_about_photo(analysis.text)),
+            "question_numbers": float(len(analysis.numbers)),
             "quantity_question": float(
                 analysis.answer_type in ("number", "date")
                 or (analysis.answer_type == "person" and asks_about_photo(analysis.text))

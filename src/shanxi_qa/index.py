@@ -52,7 +52,7 @@ from shanxi_qa.text import STOPWORDS, content_terms, words
 
 # Bump when the cleaner, chunker or file layout changes what an index holds.
 # 3: the manifest records the size and sha256 of every index file.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 CORPUS_SUFFIXES = (".txt", ".md")
 MANIFEST_FILE = "manifest.json"
 BM25_FILES = tuple(

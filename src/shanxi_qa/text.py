@@ -102,7 +102,8 @@ STOPWORDS = frozenset(
         should so some such than that the their theirs them themselves then there these
         they this those through to too under until up very was we were what when where
         which while who whom whose why will with would you your yours yourself
-        yourselves also did does tell me please us many much according said says say
+        yourselves also did does tell me please us many much according said says say make makes
+    made making get gets got take takes took give gives gave go goes went
     """.split()
 )
 
