@@ -209,26 +209,20 @@ def match_weight(analysis: QuestionAnalysis, term: str, text_terms: set[str]) ->
 
 
 def weighted_coverage(
-    analysis: QuestionAnalysis, text_terms: set[str], statistics: TermStatistics
+    analysis: QuestionAnalysis,
+    text_terms: set[str],
+    statistics: TermStatistics,
+    terms: list[str] | None = None,
+    empty: float = 0.0,
 ) -> float:
-    """Share of the question's terms (idf-weighted) that ``text_terms`` holds, synonyms partly."""
+    """Share of the question's terms (idf-weighted; ``terms`` when given) that ``text_terms``
+    holds, synonyms counting by their similarity; ``empty`` when there are no terms."""
     total = matched = 0.0
-    for term in analysis.terms:
+    for term in analysis.terms if terms is None else terms:
         weight = statistics.idf(term)
         total += weight
         matched += weight * match_weight(analysis, term, text_terms)
-    return matched / total if total else 0.0
-
-
-def _coverage_of(
-    analysis: QuestionAnalysis, terms: list[str], text_terms: set[str], statistics: TermStatistics
-) -> float:
-    total = matched = 0.0
-    for term in terms:
-        weight = statistics.idf(term)
-        total += weight
-        matched += weight * match_weight(analysis, term, text_terms)
-    return matched / total if total else 1.0
+    return matched / total if total else empty
 
 
 def _sigmoid(value: float) -> float:
@@ -452,8 +446,8 @@ class Answerer:
             t for w, t in zip(analysis.content_words, analysis.terms, strict=True) if w not in names
         ]
         return {
-            "predicate_coverage": _coverage_of(
-                analysis, predicate, sentence_terms, self.statistics
+            "predicate_coverage": weighted_coverage(
+                analysis, sentence_terms, self.statistics, predicate, empty=1.0
             ),
             "reason_missing": float(analysis.answer_type == "reason" and not has_reason(sentence)),
             "dense": dense,

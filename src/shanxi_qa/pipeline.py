@@ -81,30 +81,27 @@ class Pipeline:
         encoder_factory: Callable[[], object] | None,
     ) -> LoadedIndex:
         config = self.config
-        if not is_fresh(config.index_dir, config.corpus_dir, config.chunker):
-            if progress:
-                print(f"building the index for {config.corpus_dir} ...", file=sys.stderr)
+
+        def build(force: bool) -> None:
             build_index(
                 config.corpus_dir,
                 config.index_dir,
                 config.chunker,
                 progress=progress,
                 warn=warn,
+                force=force,
                 encoder_factory=encoder_factory,
             )
+
+        if not is_fresh(config.index_dir, config.corpus_dir, config.chunker):
+            if progress:
+                print(f"building the index for {config.corpus_dir} ...", file=sys.stderr)
+            build(force=False)
         try:
             return load_index(config.index_dir)
         except IndexStoreError:
             # A damaged index is rebuilt once; a second failure is reported.
-            build_index(
-                config.corpus_dir,
-                config.index_dir,
-                config.chunker,
-                progress=progress,
-                warn=warn,
-                force=True,
-                encoder_factory=encoder_factory,
-            )
+            build(force=True)
             return load_index(config.index_dir)
 
     def retrieve(
