@@ -1,6 +1,6 @@
 import pytest
 
-from shanxi_qa.answer import extract_span, failed_checks, has_answer_type
+from shanxi_qa.answer import extract_span, failed_checks, has_answer_type, holds_number
 from shanxi_qa.question import analyse_question
 
 
@@ -108,3 +108,38 @@ def test_hard_checks_name_what_is_missing() -> None:
         "the thing asked about is absent",
         "a number in the question is absent",
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "holds"),
+    [
+        # A weight is in tons or kilograms; a length does not answer it.
+        ("How much does each beam weigh?", "Each beam is 12 meters long.", False),
+        ("How much does each beam weigh?", "Each beam weighs 3.5 tons.", True),
+        # "how thick" asks for a thickness, and a count of sheets is not one.
+        ("how thick is the copper sheet", "The plant rolls 40 copper sheets a day.", False),
+        ("how thick is the copper sheet", "The copper sheet is 0.02 millimeters thick.", True),
+        # A photo "PROVIDED TO" the paper names no photographer.
+        ("Who took the photo of the bridge?", "The new bridge. PROVIDED TO CITY NEWS", False),
+        ("Who took the photo of the bridge?", "The new bridge. ANNA LEE / CITY NEWS", True),
+    ],
+)
+def test_the_kind_of_quantity_or_name_asked_for(question: str, sentence: str, holds: bool) -> None:
+    assert has_answer_type(analyse_question(question), sentence) is holds
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "holds"),
+    [
+        ("the 5g base stations", "fifth", True),  # "fifth-generation" is 5G
+        ("in its 5th year", "fifth", True),
+        ("growth in 2025", "fifth", False),  # a digit inside a larger number is not it
+        ("the second phase", "second", True),
+        ("ranking it first nationwide", "second", False),
+        ("reached 108,000", "108,000", True),
+    ],
+)
+def test_holds_number_reads_ordinals_in_words_or_digits(
+    text: str, number: str, holds: bool
+) -> None:
+    assert holds_number(text, number) is holds

@@ -36,3 +36,24 @@ def test_terms_are_stemmed_once_each() -> None:
     analysis = analyse_question("Which mines and mining towns?")
     assert analysis.terms == ("min", "town")
     assert analysis.content_words == ("mines", "towns")
+
+
+@pytest.mark.parametrize(
+    ("question", "answer_type", "focus"),
+    [
+        ("how thick is the ice on the lake", "number", ()),
+        ("How heavy is the new bell?", "number", ()),
+        ("Which 16 countries does the line reach?", "place", ("16", "country")),
+        ("length of the harbor bridge", "number", ("length",)),  # a keyword query: head before "of"
+        ("harbor bridge length", "other", ("length",)),
+    ],
+)
+def test_more_question_forms(question: str, answer_type: str, focus: tuple[str, ...]) -> None:
+    analysis = analyse_question(question)
+    assert (analysis.answer_type, analysis.focus) == (answer_type, focus)
+
+
+def test_ordinals_past_the_first_are_insisted_on() -> None:
+    assert analyse_question("When will the second phase open?").numbers == ("second",)
+    assert analyse_question("When did the first tram run?").numbers == ()
+    assert analyse_question("Which city is third in 2023?").numbers == ("2023", "third")

@@ -20,7 +20,7 @@ import numpy as np
 
 from shanxi_qa.embed import Vectors
 from shanxi_qa.index import LoadedIndex
-from shanxi_qa.question import AnswerType, QuestionAnalysis
+from shanxi_qa.question import ORDINALS, AnswerType, QuestionAnalysis
 from shanxi_qa.records import Answer, Hit, Quote
 from shanxi_qa.text import STOPWORDS, content_terms, stem, word_spans, words
 
@@ -35,7 +35,8 @@ _DATE = re.compile(
 )
 _UNITS = frozenset(
     """
-        percent percentage points kilometers kilometres km meters metres m kilograms kg
+        percent percentage points kilometers kilometres km meters metres m kilograms kg grams
+        millimeters millimetres mm micrometers micrometres centimeters centimetres cm pounds
         tons tonnes kilowatt-hours kwh kilowatts kw megawatts mw gigawatts gw watts
         hours hour minutes seconds days weeks months years yuan dollars euros usd rmb
         per square cubic hectares acres miles feet inches liters litres people persons
@@ -87,6 +88,20 @@ _QUANTITY_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             r"\b(cost|costs|spend|spent|price|money|worth|value|invest\w*|budget|funding|paid|pay|revenue)\b"
         ),
         re.compile(r"yuan|dollar|euro|pound|rmb|usd|[$¥€£]", re.IGNORECASE),
+    ),
+    (
+        re.compile(r"\bweigh\w*\b|\bweight\b|\bhow heavy\b|\bmass\b"),
+        re.compile(r"\b(tons?|tonnes?|kilograms?|kg|grams?|pounds?|lbs?)\b", re.IGNORECASE),
+    ),
+    (
+        re.compile(r"\bhow thick\b|\bthickness\b|\bhow thin\b"),
+        re.compile(
+            r"\b(millimet\w*|mm|micromet\w*|microns?|nanomet\w*|centimet\w*|cm)\b", re.IGNORECASE
+        ),
+    ),
+    (
+        re.compile(r"\bhow old\b|\bage\b"),
+        re.compile(r"\b(years?|months?)\b", re.IGNORECASE),
     ),
     (
         re.compile(r"\bhow fast\b|\bspeed\b|\bvelocity\b"),
@@ -468,7 +483,7 @@ class Answerer:
             "strict_focus_missing": focus_missing if typed or analysis.focus_strict else 0.0,
             "novel_terms": self.novel_share(analysis),
             "numbers_missing": float(
-                sum(1 for number in analysis.numbers if number not in context_lowered)
+                sum(1 for number in analysis.numbers if not holds_number(context_lowered, number))
             ),
             "names_missing": float(
                 sum(
@@ -549,6 +564,17 @@ class Answerer:
         )
 
 
+def holds_number(text: str, number: str) -> bool:
+    """Does lower-cased ``text`` hold ``number``? An ordinal may be written in digits:
+    "fifth" is in "5th" and in "5G", not in "2025"."""
+    if number not in ORDINALS:
+        return number in text
+    return (
+        re.search(rf"\b{number}\b|(?<![\d.,]){ORDINALS[number]}(?:st|nd|rd|th)?(?![\d.,])", text)
+        is not None
+    )
+
+
 def _quantity_pattern(question: str) -> re.Pattern[str] | None:
     for cue, required in _QUANTITY_KINDS:
         if cue.search(question):
@@ -604,7 +630,10 @@ def _spans_of_type(
         names = _capitalised_spans(sentence)
         credit = _credit_start(sentence)
         if answer_type == "person" and asks_about_photo(question):
-            # Who took a photo is said by a caption's credit, and only there.
+            # Who took a photo is said by a caption's credit, and only there; "PROVIDED TO
+            # CHINA DAILY" names the paper that was given it, not a photographer.
+            if sentence[credit:].lstrip().upper().startswith("PROVIDED"):
+                return []
             return [span for span in names if span[0] >= credit]
         # The photographer answers "who took the photo", not "who founded Geely".
         names = [span for span in names if span[1] <= credit]

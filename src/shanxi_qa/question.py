@@ -54,7 +54,12 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         re.compile(r"^\s*(who|what) (is|was|are|were) (?!the |a |an )[a-z]+( [a-z]+)?\s*\??\s*$"),
     ),
     ("date", re.compile(rf"\b(when|since when|(what|which|in what) ({_DATE_NOUNS}))\b")),
-    ("number", re.compile(r"\bhow (many|much|fast|long|big|large|far|high|quickly|often|wide)\b")),
+    (
+        "number",
+        re.compile(
+            r"\bhow (many|much|fast|long|big|large|far|high|quickly|often|wide|thick|heavy|tall|deep|old)\b"
+        ),
+    ),
     (
         "number",
         re.compile(
@@ -66,10 +71,27 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         "reason",
         re.compile(r"\bwhy\b|\b(the|its|their|main) (purpose|reason|aim|goal)\b|\bwhat for\b"),
     ),
-    ("person", re.compile(rf"\b(who|whom|whose)\b|\b(which|what|name of the) ({_PERSON_NOUNS})\b")),
-    ("place", re.compile(rf"\bwhere\b|\b(which|what|in what|in which) ({_PLACE_NOUNS})\b")),
-    ("organisation", re.compile(rf"\b(which|what) ({_ORG_NOUNS})\b")),
+    # "which 16 countries": a count may stand between the wh-word and the type noun.
+    (
+        "person",
+        re.compile(rf"\b(who|whom|whose)\b|\b(which|what|name of the) (\d+ )?({_PERSON_NOUNS})\b"),
+    ),
+    (
+        "place",
+        re.compile(rf"\bwhere\b|\b(which|what|in what|in which) (\d+ )?({_PLACE_NOUNS})\b"),
+    ),
+    ("organisation", re.compile(rf"\b(which|what) (\d+ )?({_ORG_NOUNS})\b")),
 )
+
+# "the second phase" insists on the second, as "phase 2" would. "First" is left out: it
+# often means no more than "earliest" or "new" ("the first cargo train").
+ORDINALS = {
+    word: position
+    for position, word in enumerate(
+        "second third fourth fifth sixth seventh eighth ninth tenth".split(), start=2
+    )
+}
+_ORDINAL_WORD = re.compile(rf"\b({'|'.join(ORDINALS)})\b")
 
 # Words that end the noun phrase after "how many" / "which".
 _PHRASE_END = frozenset(
@@ -99,7 +121,9 @@ class QuestionAnalysis:
     answer_type: AnswerType
     terms: tuple[str, ...]  # stems of the content words, in order, without duplicates
     focus: tuple[str, ...]  # stems of the noun phrase the question asks about
-    numbers: tuple[str, ...]  # numerals in the question (years included): the answer must hold them
+    # Numerals in the question (years included) and ordinals past the first: the answer must
+    # hold them.
+    numbers: tuple[str, ...]
     names: tuple[str, ...]  # capitalised words inside the question (likely proper nouns), lowered
     # True when the focus is surely what is asked ("how many X", "what is the X of ..."),
     # so a sentence without it cannot answer.
@@ -141,9 +165,12 @@ def analyse_question(question: str) -> QuestionAnalysis:
             lowered,
         )
     )
-    if not focus and terms and len(lowered.split()) <= 5 and not _QUESTION_WORD.search(lowered):
-        # A keyword query ("tianzhen solar farm area") names what it wants last.
-        focus = (terms[-1],)
+    if not focus and terms and len(lowered.split()) <= 8 and not _QUESTION_WORD.search(lowered):
+        # A keyword query names what it wants last ("harbor bridge length"), or before "of"
+        # ("length of the harbor bridge"). Often that is the kind of answer ("opening
+        # date", "job title"), which the passage need not say, so it is not insisted on.
+        head = [stem(w) for w in words(lowered.split(" of ")[0]) if w not in STOPWORDS]
+        focus = (head[-1] if head else terms[-1],)
     if (
         focus
         and answer_type != "other"
@@ -168,7 +195,8 @@ def analyse_question(question: str) -> QuestionAnalysis:
         terms=tuple(terms),
         focus=focus,
         focus_strict=focus_strict,
-        numbers=tuple(re.findall(r"\d+(?:[.,]\d+)*", text)),
+        numbers=tuple(re.findall(r"\d+(?:[.,]\d+)*", text))
+        + tuple(dict.fromkeys(_ORDINAL_WORD.findall(lowered))),
         names=_names(text),
         content_words=tuple(content_words),
     )
