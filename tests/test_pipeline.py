@@ -120,3 +120,28 @@ def test_unchanged_corpus_reuses_the_index_and_a_change_rebuilds_it(
     rebuilt = Pipeline(config, encoder=FakeEncoder(), encoder_factory=FakeEncoder)
     assert rebuilt.index.path != first
     assert set(rebuilt.index.documents) == {"corpus/tram.txt", "corpus/extra.md"}
+
+
+def test_the_speaker_of_a_quote_may_be_named_sentences_before(pipeline: Pipeline) -> None:
+    from shanxi_qa.question import analyse_question
+
+    analysis = analyse_question("what did the trial prove, according to Okafor")
+    before = "Chief engineer Ben Okafor led the build. Work began in May."
+
+    def names_missing(sentence: str, antecedent: str) -> float:
+        features = pipeline.answerer.features(
+            analysis,
+            sentence,
+            sentence,
+            set(),
+            0.5,
+            previous="Work began in May.",
+            antecedent=antecedent,
+        )
+        return features["names_missing"]
+
+    # "he added" points back to Okafor, named two sentences earlier.
+    assert names_missing('"The trial proved we can do it," he added.', before) == 0.0
+    assert names_missing('"The trial proved we can do it," he added.', "") == 1.0
+    # A sentence that does not point back does not borrow names from before it.
+    assert names_missing("The trial proved the design works.", before) == 1.0

@@ -57,3 +57,21 @@ def test_ordinals_past_the_first_are_insisted_on() -> None:
     assert analyse_question("When will the second phase open?").numbers == ("second",)
     assert analyse_question("When did the first tram run?").numbers == ()
     assert analyse_question("Which city is third in 2023?").numbers == ("2023", "third")
+
+
+def test_months_are_dates_not_names() -> None:
+    assert analyse_question("How fast did sales grow Jan-Nov in Harbor City?").names == (
+        "harbor",
+        "city",
+    )
+
+
+def test_a_goal_for_something_is_a_target_not_a_purpose() -> None:
+    assert analyse_question("What is the goal for budget growth this year?").answer_type != "reason"
+    assert analyse_question("What is the goal of the new plan?").answer_type == "reason"
+
+
+def test_a_noun_naming_the_answer_type_is_not_the_focus() -> None:
+    # The sentence names the carmaker ("Volta Motors"); it need not say "carmaker".
+    analysis = analyse_question("Which carmaker's plant is shown?")
+    assert (analysis.answer_type, analysis.focus) == ("organisation", ())

@@ -304,6 +304,12 @@ def failed_checks(features: dict[str, float]) -> list[str]:
 # features, fitted by eval/calibrate.py on the calibration questions' evidence sentences.
 RANKING_FILE = Path(__file__).with_name("ranking.json")
 RANKING_FEATURES = (
+    "checks_failed",
+    "predicate_coverage",
+    "reason_missing",
+    "answer_room",
+    "dense_gap",
+    "sentence_coverage_gap",
     "dense",
     "sentence_coverage",
     "coverage",
@@ -395,17 +401,26 @@ class Answerer:
                     context_terms,
                     float(np.dot(self.index.sentence_vectors[row], vector)),
                     previous=self._previous_sentence(chunk.chunk_id, sentence_index),
+                    antecedent=document.text[max(0, sentence.start - 600) : sentence.start],
                     block_cue=bool(BLOCK_CUES.get(kind, frozenset()) & question_words),
                 )
                 features["retrieval"] = hit.score
-                ranking = ranking_weights()
-                # The probability that this sentence is the one that answers.
-                score = _sigmoid(
-                    ranking["bias"]
-                    + sum(ranking[name] * features[name] for name in RANKING_FEATURES)
-                )
-                features["ranking"] = score
-                candidates.append(_Candidate(hit, sentence.start, sentence.end, score, features))
+                features["checks_failed"] = float(len(failed_checks(features)))
+                candidates.append(_Candidate(hit, sentence.start, sentence.end, 0.0, features))
+        # How far each sentence falls behind the best of its rivals: the scale of similarity
+        # varies from question to question, the order within one question much less.
+        for name in ("dense", "sentence_coverage"):
+            best = max((c.features[name] for c in candidates), default=0.0)
+            for candidate in candidates:
+                candidate.features[f"{name}_gap"] = best - candidate.features[name]
+        ranking = ranking_weights()
+        for candidate in candidates:
+            # The probability that this sentence is the one that answers.
+            candidate.score = _sigmoid(
+                ranking["bias"]
+                + sum(ranking[name] * candidate.features[name] for name in RANKING_FEATURES)
+            )
+            candidate.features["ranking"] = candidate.score
         return candidates
 
     def features(
@@ -417,11 +432,13 @@ class Answerer:
         dense: float,
         previous: str = "",
         block_cue: bool = False,
+        antecedent: str = "",
     ) -> dict[str, float]:
         """What the abstention decision looks at, for one candidate sentence.
 
         A sentence that refers back with a pronoun ("It features ...", "... she said")
-        is read together with the sentence before it.
+        is read together with the sentence before it; the person it points to may be named
+        further back (``antecedent``, the text before the sentence).
         """
         own_terms = set(content_terms(sentence))
         sentence_terms = set(own_terms)
@@ -437,7 +454,7 @@ class Answerer:
         if refers_back:
             sentence_terms |= set(content_terms(previous))
             lowered += " " + previous.lower()
-            context_lowered += " " + previous.lower()
+            context_lowered += " " + previous.lower() + " " + antecedent.lower()
         own_coverage = weighted_coverage(analysis, own_terms, self.statistics)
         # Words borrowed from the sentence referred to count, but less than the sentence's own.
         sentence_coverage = own_coverage + 0.6 * (
@@ -460,7 +477,11 @@ class Answerer:
         predicate = [
             t for w, t in zip(analysis.content_words, analysis.terms, strict=True) if w not in names
         ]
+        own_novel = [t for t in own_terms if not match_weight(analysis, t, set(analysis.terms))]
         return {
+            # How much the sentence says beyond the question: a heading that only restates
+            # the question leaves no room for an answer.
+            "answer_room": min(len(own_novel), 8) / 8,
             "predicate_coverage": weighted_coverage(
                 analysis, sentence_terms, self.statistics, predicate, empty=1.0
             ),

@@ -32,13 +32,12 @@ _ORG_NOUNS = (
 )
 _DATE_NOUNS = "year|date|day|month|time|period|season"
 
-# Stems of the nouns that name an answer type ("which year", "which province").
-_TYPE_NOUNS = (
-    r"year|dat|day|month|tim|period|season|city|county|provinc|country|region|plac|town|villag"
-    r"|location|district|area|park|destination|person|people|company|firm|organization"
-    r"|organisation|group|enterpris|institution|body|numb|amount|total|valu|volum|shar"
-    r"|percentag|proportion|rat|figur|siz|level|count|quantity"
-)
+# Stems of the nouns that name an answer type ("which year", "which province", "which carmaker").
+_TYPE_NOUN_STEMS = frozenset(
+    stem(noun)
+    for nouns in (_NUMBER_NOUNS, _PERSON_NOUNS, _PLACE_NOUNS, _ORG_NOUNS, _DATE_NOUNS)
+    for noun in nouns.split("|")
+) | {"level"}
 
 # Ordered: the first pattern that matches decides the type.
 _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
@@ -67,9 +66,12 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
             rf"|^\s*({_NUMBER_NOUNS})\b"
         ),
     ),
+    # "the goal for growth" is a target; "the goal of the plan" a purpose.
     (
         "reason",
-        re.compile(r"\bwhy\b|\b(the|its|their|main) (purpose|reason|aim|goal)\b|\bwhat for\b"),
+        re.compile(
+            r"\bwhy\b|\b(the|its|their|main) (purpose|reason|aim|goal)\b(?! for)|\bwhat for\b"
+        ),
     ),
     # "which 16 countries": a count may stand between the wh-word and the type noun.
     (
@@ -92,6 +94,14 @@ ORDINALS = {
     )
 }
 _ORDINAL_WORD = re.compile(rf"\b({'|'.join(ORDINALS)})\b")
+
+_CALENDAR = frozenset(
+    """
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    monday tuesday wednesday thursday friday saturday sunday
+    """.split()
+)
 
 # Words that end the noun phrase after "how many" / "which".
 _PHRASE_END = frozenset(
@@ -174,7 +184,7 @@ def analyse_question(question: str) -> QuestionAnalysis:
     if (
         focus
         and answer_type != "other"
-        and re.fullmatch(_TYPE_NOUNS, focus[0])
+        and focus[0] in _TYPE_NOUN_STEMS
         and (
             re.search(rf"\b(which|what)\s+{re.escape(focus[0])}", lowered)
             or (
@@ -254,8 +264,8 @@ def _names(text: str) -> tuple[str, ...]:
         if position == 0 or not token[0].isupper():
             continue
         lowered = re.sub(r"['’]s?$", "", token.lower())
-        if lowered in STOPWORDS or lowered in {"i"}:
-            continue
+        if lowered in STOPWORDS or lowered in {"i"} or lowered in _CALENDAR:
+            continue  # months and weekdays make a date, which the date checks look after
         names.append(lowered)
     return tuple(dict.fromkeys(names))
 
