@@ -38,6 +38,7 @@ SIGNS = {
     "coverage": 1,
     "retrieval": 1,
     "answer_room": 1,
+    "count_bound": 1,
     "checks_failed": -1,
     "dense_gap": -1,
     "sentence_coverage_gap": -1,

@@ -1,6 +1,12 @@
 import pytest
 
-from shanxi_qa.answer import extract_span, failed_checks, has_answer_type, holds_number
+from shanxi_qa.answer import (
+    count_bound,
+    extract_span,
+    failed_checks,
+    has_answer_type,
+    holds_number,
+)
 from shanxi_qa.question import analyse_question
 
 
@@ -143,3 +149,19 @@ def test_holds_number_reads_ordinals_in_words_or_digits(
     text: str, number: str, holds: bool
 ) -> None:
     assert holds_number(text, number) is holds
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "bound"),
+    [
+        ("How many tram lines are there?", "The city now runs 6 tram lines.", True),
+        ("How many tram lines are there?", "The number of tram lines reached 6 in May.", True),
+        # The number counts something else, or stands apart from the lines.
+        ("How many tram lines are there?", "The 6 buses serve tram lines too.", False),
+        ("How many tram lines are there?", "Tram lines, the mayor said, cost 6 billion.", False),
+        # "How much" wants an amount: "50 percent of the power" is not bound to it.
+        ("How much power was sold?", "Wind gave 50 percent of the power.", False),
+    ],
+)
+def test_a_count_is_bound_to_the_thing_counted(question: str, sentence: str, bound: bool) -> None:
+    assert count_bound(analyse_question(question), sentence) is bound

@@ -249,6 +249,7 @@ def _sigmoid(value: float) -> float:
 CONFIDENCE_FILE = Path(__file__).with_name("confidence.json")
 CONFIDENCE_FEATURES = (
     "ranking",
+    "count_bound",
     "predicate_coverage",
     "reason_missing",
     "dense",
@@ -305,6 +306,7 @@ def failed_checks(features: dict[str, float]) -> list[str]:
 RANKING_FILE = Path(__file__).with_name("ranking.json")
 RANKING_FEATURES = (
     "checks_failed",
+    "count_bound",
     "predicate_coverage",
     "reason_missing",
     "answer_room",
@@ -482,6 +484,7 @@ class Answerer:
             # How much the sentence says beyond the question: a heading that only restates
             # the question leaves no room for an answer.
             "answer_room": min(len(own_novel), 8) / 8,
+            "count_bound": float(count_bound(analysis, sentence)),
             "predicate_coverage": weighted_coverage(
                 analysis, sentence_terms, self.statistics, predicate, empty=1.0
             ),
@@ -723,6 +726,46 @@ def has_answer_type(analysis: QuestionAnalysis, sentence: str) -> bool:
         if anchors:
             spans = [span for span in spans if _distance(span, anchors) <= 150]
     return bool(spans)
+
+
+def count_bound(analysis: QuestionAnalysis, sentence: str) -> bool:
+    """Does ``sentence`` give a number bound to the thing the question counts?
+
+    "How many railway routes?" is answered by "15 railway routes" or "the number of
+    railway routes reached 15", not by a number standing elsewhere in the sentence.
+    """
+    question = analysis.text.lower()
+    if not analysis.focus or not re.search(r"\bhow many\b|\bnumber of\b", question):
+        return False  # "how much electricity" wants an amount, which "50 percent of" is not
+    heads = [
+        (start, end)
+        for start, end, word in word_spans(sentence)
+        if match_weight(analysis, analysis.focus[-1], {stem(word)}) > 0
+    ]
+    for number_start, number_end in _number_spans(question, sentence):
+        for head_start, head_end in heads:
+            between = sentence[number_end:head_start]
+            # Words between a count and its noun modify the noun, as the question's own
+            # words do: "268 smart coal mines", not "6 buses serve tram lines".
+            foreign = [
+                word
+                for word in words(between)
+                if not any(match_weight(analysis, term, {stem(word)}) for term in analysis.terms)
+            ]
+            if (
+                0 <= head_start - number_end <= 40
+                and not re.search(r"[,.;:]|\d", between)
+                and len(foreign) <= 1
+            ):
+                return True  # "15 railway routes", "268 smart coal mines"
+            before, after = sentence[:head_start].lower(), sentence[head_end:number_start]
+            if (
+                0 <= number_start - head_end <= 60
+                and re.search(r"\b(number|total|amount) of\s+(\S+\s+){0,4}$", before)
+                and not re.search(r"[.;]", after)
+            ):
+                return True  # "the number of 5G base stations reaching 108,000"
+    return False
 
 
 def _with_unit(sentence: str, start: int, end: int) -> tuple[int, int]:

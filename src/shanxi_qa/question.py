@@ -244,8 +244,8 @@ def _focus(text: str) -> tuple[str, ...]:
             continue
         if word in _PHRASE_END or (word in STOPWORDS and focus):
             break
-        if focus and word.endswith("ed"):
-            break  # a verb: "which consultancy co-launched ..."
+        if focus and (word.endswith("ed") or (word.endswith("ly") and len(word) > 4)):
+            break  # a verb or an adverb: "which consultancy co-launched", "... popularly called"
         if word not in STOPWORDS:
             focus.append(stem(word))
         if len(focus) == 4:
