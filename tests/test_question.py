@@ -75,3 +75,18 @@ def test_a_noun_naming_the_answer_type_is_not_the_focus() -> None:
     # The sentence names the carmaker ("Volta Motors"); it need not say "carmaker".
     analysis = analyse_question("Which carmaker's plant is shown?")
     assert (analysis.answer_type, analysis.focus) == ("organisation", ())
+
+
+@pytest.mark.parametrize(
+    ("question", "answer_type"),
+    [
+        ("harbor bridge toll revenue", "number"),  # a measure: a quantity is wanted
+        ("population of harbor city", "number"),
+        ("harbor bridge opening date", "other"),  # the kind of answer, not a measure
+        ("mayor job title", "other"),
+    ],
+)
+def test_a_keyword_query_ending_in_a_measure_asks_for_a_number(
+    question: str, answer_type: str
+) -> None:
+    assert analyse_question(question).answer_type == answer_type

@@ -32,6 +32,14 @@ _ORG_NOUNS = (
 )
 _DATE_NOUNS = "year|date|day|month|time|period|season"
 
+# Nouns for what is measured: a keyword query ending in one asks for a quantity.
+_MEASURE_STEMS = frozenset(
+    stem(noun)
+    for noun in _NUMBER_NOUNS.split("|")
+    + """area output population reserves pressure revenue weight temperature budget sales
+    turnover thickness depth age acreage headcount workforce""".split()
+)
+
 # Stems of the nouns that name an answer type ("which year", "which province", "which carmaker").
 _TYPE_NOUN_STEMS = frozenset(
     stem(noun)
@@ -181,6 +189,8 @@ def analyse_question(question: str) -> QuestionAnalysis:
         # date", "job title"), which the passage need not say, so it is not insisted on.
         head = [stem(w) for w in words(lowered.split(" of ")[0]) if w not in STOPWORDS]
         focus = (head[-1] if head else terms[-1],)
+        if answer_type == "other" and focus[0] in _MEASURE_STEMS:
+            answer_type = "number"  # "solar farm area", "output of the plant"
     if (
         focus
         and answer_type != "other"
