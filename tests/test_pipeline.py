@@ -145,3 +145,18 @@ def test_the_speaker_of_a_quote_may_be_named_sentences_before(pipeline: Pipeline
     assert names_missing('"The trial proved we can do it," he added.', "") == 1.0
     # A sentence that does not point back does not borrow names from before it.
     assert names_missing("The trial proved the design works.", before) == 1.0
+
+
+def test_the_company_points_back_to_the_company_named_before(pipeline: Pipeline) -> None:
+    from shanxi_qa.question import analyse_question
+
+    analysis = analyse_question("Where has Volta Motors won praise?")
+
+    def names_missing(sentence: str) -> float:
+        features = pipeline.answerer.features(
+            analysis, sentence, sentence, set(), 0.5, previous="Volta Motors builds trams."
+        )
+        return features["names_missing"]
+
+    assert names_missing("The company has won praise at home and abroad.") == 0.0
+    assert names_missing("Trams have won praise at home and abroad.") == 2.0

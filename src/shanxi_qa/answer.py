@@ -139,6 +139,13 @@ _PRONOUN_START = re.compile(
     r"^[\"“']?(it|this|they|these|he|she|its|their|his|her)\b", re.IGNORECASE
 )
 _PRONOUN_ANY = re.compile(r"\b(he|she|they)\s+(said|added|says|noted)\b", re.IGNORECASE)
+# "the company has garnered accolades": a definite noun for a named thing points back to
+# where it was named.
+_DEFINITE_REFERENCE = re.compile(
+    r"\b(?:the|this|that) (?:company|firm|enterprise|corporation|carmaker|manufacturer|maker"
+    r"|province|city|county|region|laboratory|lab|plant|facility|project|system)\b",
+    re.IGNORECASE,
+)
 
 _PERSON_ROLE = re.compile(
     r"\b(?:executives?|officials?|researchers?|engineers?|workers?|residents?|deputies|deputy"
@@ -450,6 +457,7 @@ class Answerer:
             and (
                 _PRONOUN_START.search(sentence)
                 or _PRONOUN_ANY.search(sentence)
+                or _DEFINITE_REFERENCE.search(sentence)
                 or sentence.lstrip().startswith(('"', "“"))
             )
         )
