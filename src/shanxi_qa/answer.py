@@ -465,10 +465,17 @@ class Answerer:
             sentence_terms |= set(content_terms(previous))
             lowered += " " + previous.lower()
             context_lowered += " " + previous.lower() + " " + antecedent.lower()
-        own_coverage = weighted_coverage(analysis, own_terms, self.statistics)
+        # Words for a photo say where to look, not what the passage says: a caption does
+        # not contain the word "photo".
+        asked = [
+            t
+            for w, t in zip(analysis.content_words, analysis.terms, strict=True)
+            if not _page_word(w)
+        ]
+        own_coverage = weighted_coverage(analysis, own_terms, self.statistics, asked)
         # Words borrowed from the sentence referred to count, but less than the sentence's own.
         sentence_coverage = own_coverage + 0.6 * (
-            weighted_coverage(analysis, sentence_terms, self.statistics) - own_coverage
+            weighted_coverage(analysis, sentence_terms, self.statistics, asked) - own_coverage
         )
         head = analysis.focus[-1] if analysis.focus else None
         if head is None:
@@ -485,7 +492,9 @@ class Answerer:
         # The question's words that are not names: mostly what it asks about or does.
         names = set(analysis.names)
         predicate = [
-            t for w, t in zip(analysis.content_words, analysis.terms, strict=True) if w not in names
+            t
+            for w, t in zip(analysis.content_words, analysis.terms, strict=True)
+            if w not in names and not _page_word(w)
         ]
         own_novel = [t for t in own_terms if not match_weight(analysis, t, set(analysis.terms))]
         return {
@@ -501,7 +510,7 @@ class Answerer:
             "block_cue": float(block_cue),
             "sentence_coverage": sentence_coverage,
             "coverage": weighted_coverage(
-                analysis, sentence_terms | context_terms, self.statistics
+                analysis, sentence_terms | context_terms, self.statistics, asked
             ),
             "type_missing": float(typed and not has_answer_type(analysis, sentence)),
             "typed": float(typed),
@@ -640,6 +649,11 @@ def _has_quantity(text: str, required: re.Pattern[str]) -> bool:
         return False
     # "1,000 kilometers per hour" is a speed: it does not answer "how long".
     return not (" per " in text and "per" not in required.pattern)
+
+
+def _page_word(word: str) -> bool:
+    # Only the words for photos: a byline does say "contributed to this story".
+    return word in _PHOTO_CUES or word.startswith("photo")
 
 
 def asks_about_photo(question: str) -> bool:
