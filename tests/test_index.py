@@ -40,3 +40,22 @@ def test_build_writes_a_complete_manifest_and_loads(tiny_corpus: Path, tmp_path:
     index = load_index(index_dir)
     assert index.dense.ntotal == len(index.chunks) == manifest["chunks"]
     assert (index_dir / "current").is_symlink()
+
+
+def test_a_sentence_pointing_back_is_also_embedded_with_the_one_before(
+    tiny_corpus: Path, tmp_path: Path
+) -> None:
+    index_dir = tmp_path / "index"
+    build_index(tiny_corpus, index_dir, ChunkerConfig(), encoder_factory=FakeEncoder)
+    index = load_index(index_dir)
+    (document,) = index.documents.values()
+    text = document.text
+    read_with_previous = {
+        text[index.chunks[c].sentences[i].start : index.chunks[c].sentences[i].end]
+        for row, (c, i) in enumerate(index.sentence_rows)
+        if not np.allclose(index.window_vectors[row], index.sentence_vectors[row])
+    }
+    # "The city plans ..." points back; nothing else in the tiny article does.
+    assert read_with_previous == {
+        "The city plans to buy 40 electric buses by the end of 2026, according to Mayor Alan Smith."
+    }

@@ -1,10 +1,11 @@
 import itertools
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from shanxi_qa.records import Sentence
-from shanxi_qa.text import content_terms, split_sentences, stem, words
+from shanxi_qa.text import content_terms, refers_to_previous, split_sentences, stem, words
 
 
 def test_split_sentences_keeps_abbreviated_dates_and_initials_together() -> None:
@@ -74,3 +75,18 @@ def test_content_terms_drop_stopwords() -> None:
         "min",
         "provinc",
     ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "points_back"),
+    [
+        ("It opened in May.", True),
+        ('"We are proud," she said.', True),
+        ("The company has won praise abroad.", True),
+        ("Volta Motors builds trams.", False),
+        ("The report was delivered in May.", False),  # a report is not a named thing
+    ],
+)
+def test_refers_to_previous(sentence: str, points_back: bool) -> None:
+    assert refers_to_previous(sentence, "Volta Motors opened a plant.") is points_back
+    assert not refers_to_previous(sentence, "")  # nothing before it to point to

@@ -19,10 +19,17 @@ from pathlib import Path
 import numpy as np
 
 from shanxi_qa.embed import Vectors
-from shanxi_qa.index import LoadedIndex
+from shanxi_qa.index import LoadedIndex, previous_sentence
 from shanxi_qa.question import ORDINALS, AnswerType, QuestionAnalysis
 from shanxi_qa.records import Answer, Hit, Quote
-from shanxi_qa.text import STOPWORDS, content_terms, stem, word_spans, words
+from shanxi_qa.text import (
+    STOPWORDS,
+    content_terms,
+    refers_to_previous,
+    stem,
+    word_spans,
+    words,
+)
 
 _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -135,18 +142,6 @@ BLOCK_CUES: dict[str, frozenset[str]] = {
 }
 # Words for the page itself, which a question about its parts may use.
 _DOCUMENT_WORDS = frozenset("article story piece page text document newspaper paper".split())
-_PRONOUN_START = re.compile(
-    r"^[\"“']?(it|this|they|these|he|she|its|their|his|her)\b", re.IGNORECASE
-)
-_PRONOUN_ANY = re.compile(r"\b(he|she|they)\s+(said|added|says|noted)\b", re.IGNORECASE)
-# "the company has garnered accolades": a definite noun for a named thing points back to
-# where it was named.
-_DEFINITE_REFERENCE = re.compile(
-    r"\b(?:the|this|that) (?:company|firm|enterprise|corporation|carmaker|manufacturer|maker"
-    r"|province|city|county|region|laboratory|lab|plant|facility|project|system)\b",
-    re.IGNORECASE,
-)
-
 _PERSON_ROLE = re.compile(
     r"\b(?:executives?|officials?|researchers?|engineers?|workers?|residents?|deputies|deputy"
     r"|experts?|scientists?|leaders?|spokesperson|analysts?|farmers?|teachers?|doctors?)\b",
@@ -403,13 +398,19 @@ class Answerer:
                 text = document.text[sentence.start : sentence.end]
                 kind = document.blocks[document.paragraph_of(sentence.start) - 1].kind
                 row = self.index.sentence_row(chunk.chunk_id, sentence_index)
+                previous = self._previous_sentence(chunk.chunk_id, sentence_index)
+                # A sentence that points back is also read with the one it points to.
+                dense = max(
+                    float(np.dot(self.index.sentence_vectors[row], vector)),
+                    float(np.dot(self.index.window_vectors[row], vector)),
+                )
                 features = self.features(
                     analysis,
                     text,
                     context,
                     context_terms,
-                    float(np.dot(self.index.sentence_vectors[row], vector)),
-                    previous=self._previous_sentence(chunk.chunk_id, sentence_index),
+                    dense,
+                    previous=previous,
                     antecedent=document.text[max(0, sentence.start - 600) : sentence.start],
                     block_cue=bool(BLOCK_CUES.get(kind, frozenset()) & question_words),
                 )
@@ -452,15 +453,7 @@ class Answerer:
         own_terms = set(content_terms(sentence))
         sentence_terms = set(own_terms)
         lowered, context_lowered = sentence.lower(), context.lower()
-        refers_back = bool(
-            previous
-            and (
-                _PRONOUN_START.search(sentence)
-                or _PRONOUN_ANY.search(sentence)
-                or _DEFINITE_REFERENCE.search(sentence)
-                or sentence.lstrip().startswith(('"', "“"))
-            )
-        )
+        refers_back = refers_to_previous(sentence, previous)
         if refers_back:
             sentence_terms |= set(content_terms(previous))
             lowered += " " + previous.lower()
@@ -567,14 +560,10 @@ class Answerer:
 
     def _previous_sentence(self, chunk_id: int, sentence_index: int) -> str:
         chunk = self.index.chunks[chunk_id]
-        text = self.index.documents[chunk.source].text
-        if sentence_index > 0:
-            previous = chunk.sentences[sentence_index - 1]
-        elif chunk_id > 0 and self.index.chunks[chunk_id - 1].source == chunk.source:
-            previous = self.index.chunks[chunk_id - 1].sentences[-1]
-        else:
+        previous = previous_sentence(self.index.chunks, chunk_id, sentence_index)
+        if previous is None:
             return ""
-        return text[previous.start : previous.end]
+        return self.index.documents[chunk.source].text[previous.start : previous.end]
 
     def confidence(self, features: dict[str, float]) -> float:
         """Probability that the best sentence answers: a logistic model of its features,

@@ -7,7 +7,8 @@ Layout under the index folder::
       build-<id>/
         manifest.json              what the index was built from (see :func:`expected_manifest`)
                                    and the size and sha256 of every other file in the folder
-        documents.json chunks.json dense.faiss sentence_vectors.npy bm25/ model.onnx tokenizer.json
+        documents.json chunks.json dense.faiss sentence_vectors.npy window_vectors.npy bm25/
+        model.onnx tokenizer.json
       .lock                        held while a build runs, so two builds never interleave
 
 A build writes a fresh ``build-<id>`` folder and only then points ``current`` at it, so a
@@ -48,11 +49,11 @@ from shanxi_qa.embed import (
     Vectors,
 )
 from shanxi_qa.records import Block, Chunk, Document, Repair, Sentence
-from shanxi_qa.text import STOPWORDS, content_terms, words
+from shanxi_qa.text import STOPWORDS, content_terms, refers_to_previous, words
 
 # Bump when the cleaner, chunker or file layout changes what an index holds.
 # 3: the manifest records the size and sha256 of every index file.
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 CORPUS_SUFFIXES = (".txt", ".md")
 MANIFEST_FILE = "manifest.json"
 BM25_FILES = tuple(
@@ -72,6 +73,7 @@ REQUIRED_FILES = (
     "sentence_rows.json",
     "dense.faiss",
     "sentence_vectors.npy",
+    "window_vectors.npy",
     "vocabulary.json",
     "vocabulary_vectors.npy",
     *BM25_FILES,
@@ -138,6 +140,9 @@ class LoadedIndex:
     chunks: list[Chunk]
     dense: Any  # faiss.Index over chunk vectors
     sentence_vectors: Vectors  # one row per sentence, in chunk order
+    # Per sentence row: the sentence read with the one before it when it points back
+    # ("... she said", "the company ..."), else the sentence's own vector.
+    window_vectors: Vectors
     sentence_rows: list[tuple[int, int]]  # (chunk_id, sentence index) for each row
     bm25: Any  # bm25s.BM25 over chunk content terms
     vocabulary: list[str]  # the corpus's content words, lower-cased
@@ -367,6 +372,10 @@ def _write_index(
         for cid, i in sentence_rows
     ]
     sentence_vectors = encoder.encode(sentence_texts)
+    np.save(
+        build_dir / "window_vectors.npy",
+        _window_vectors(chunks, texts, sentence_rows, sentence_vectors, encoder),
+    )
     dense = faiss.IndexFlatIP(encoder.dimension)
     dense.add(np.ascontiguousarray(chunk_vectors, dtype=np.float32))
     faiss.write_index(dense, str(build_dir / "dense.faiss"))
@@ -517,6 +526,7 @@ def _read_index_files(index_dir: Path, path: Path, manifest: dict[str, Any]) -> 
         sentence_rows = [(int(a), int(b)) for a, b in _read_json(path / "sentence_rows.json")]
         dense = faiss.read_index(str(path / "dense.faiss"))
         sentence_vectors = np.load(path / "sentence_vectors.npy", allow_pickle=False)
+        window_vectors = np.load(path / "window_vectors.npy", allow_pickle=False)
         bm25 = _load_bm25(path / "bm25")
         vocabulary = [str(w) for w in _read_json(path / "vocabulary.json")]
         vocabulary_vectors = np.load(path / "vocabulary_vectors.npy", allow_pickle=False)
@@ -536,6 +546,7 @@ def _read_index_files(index_dir: Path, path: Path, manifest: dict[str, Any]) -> 
     if (
         dense.ntotal != len(chunks)
         or not _rows_of(sentence_vectors, len(sentence_rows), dense.d)
+        or not _rows_of(window_vectors, len(sentence_rows), dense.d)
         or dense.d != manifest.get("dimension")
         or not _rows_of(vocabulary_vectors, len(vocabulary), dense.d)
         or [c.chunk_id for c in chunks] != list(range(len(chunks)))
@@ -553,11 +564,46 @@ def _read_index_files(index_dir: Path, path: Path, manifest: dict[str, Any]) -> 
         chunks=chunks,
         dense=dense,
         sentence_vectors=np.asarray(sentence_vectors, dtype=np.float32),
+        window_vectors=np.asarray(window_vectors, dtype=np.float32),
         sentence_rows=sentence_rows,
         bm25=bm25,
         vocabulary=vocabulary,
         vocabulary_vectors=np.asarray(vocabulary_vectors, dtype=np.float32),
     )
+
+
+def previous_sentence(chunks: list[Chunk], chunk_id: int, sentence_index: int) -> Sentence | None:
+    """The sentence before one of a chunk's sentences, in the same document, if any."""
+    chunk = chunks[chunk_id]
+    if sentence_index > 0:
+        return chunk.sentences[sentence_index - 1]
+    if chunk_id > 0 and chunks[chunk_id - 1].source == chunk.source:
+        return chunks[chunk_id - 1].sentences[-1]
+    return None
+
+
+def _window_vectors(
+    chunks: list[Chunk],
+    texts: dict[str, str],
+    sentence_rows: list[tuple[int, int]],
+    sentence_vectors: Vectors,
+    encoder: Any,
+) -> Vectors:
+    windows: dict[int, str] = {}
+    for row, (chunk_id, index) in enumerate(sentence_rows):
+        text = texts[chunks[chunk_id].source]
+        sentence = chunks[chunk_id].sentences[index]
+        previous = previous_sentence(chunks, chunk_id, index)
+        if previous is None:
+            continue
+        before = text[previous.start : previous.end]
+        own = text[sentence.start : sentence.end]
+        if refers_to_previous(own, before):
+            windows[row] = before + " " + own
+    vectors = np.array(sentence_vectors, dtype=np.float32, copy=True)
+    if windows:
+        vectors[list(windows)] = encoder.encode(list(windows.values()))
+    return vectors
 
 
 def _rows_of(vectors: Any, rows: int, dimension: int) -> bool:

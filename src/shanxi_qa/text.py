@@ -158,3 +158,30 @@ def stem(word: str) -> str:
 def content_terms(text: str) -> list[str]:
     """Stems of the non-stopwords of ``text``, in order."""
     return [stem(word) for word in words(text) if word not in STOPWORDS]
+
+
+_PRONOUN_START = re.compile(
+    r"^[\"“']?(it|this|they|these|he|she|its|their|his|her)\b", re.IGNORECASE
+)
+_PRONOUN_ANY = re.compile(r"\b(he|she|they)\s+(said|added|says|noted)\b", re.IGNORECASE)
+# "the company has garnered accolades": a definite noun for a named thing points back to
+# where it was named.
+_DEFINITE_REFERENCE = re.compile(
+    r"\b(?:the|this|that) (?:company|firm|enterprise|corporation|carmaker|manufacturer|maker"
+    r"|province|city|county|region|laboratory|lab|plant|facility|project|system)\b",
+    re.IGNORECASE,
+)
+
+
+def refers_to_previous(sentence: str, previous: str) -> bool:
+    """Does ``sentence`` point back to ``previous`` ("It features ...", "... she said",
+    a quotation, "the company")?"""
+    return bool(
+        previous
+        and (
+            _PRONOUN_START.search(sentence)
+            or _PRONOUN_ANY.search(sentence)
+            or _DEFINITE_REFERENCE.search(sentence)
+            or sentence.lstrip().startswith(('"', "“"))
+        )
+    )
