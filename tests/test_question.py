@@ -82,11 +82,15 @@ def test_a_noun_naming_the_answer_type_is_not_the_focus() -> None:
     [
         ("harbor bridge toll revenue", "number"),  # a measure: a quantity is wanted
         ("population of harbor city", "number"),
-        ("harbor bridge opening date", "other"),  # the kind of answer, not a measure
+        ("harbor bridge opening date", "date"),  # the noun names the kind of answer
+        ("tram line builder company", "organisation"),
         ("mayor job title", "other"),
     ],
 )
-def test_a_keyword_query_ending_in_a_measure_asks_for_a_number(
+def test_a_keyword_query_ending_in_a_measure_or_a_type_noun_asks_for_it(
     question: str, answer_type: str
 ) -> None:
-    assert analyse_question(question).answer_type == answer_type
+    analysis = analyse_question(question)
+    assert analysis.answer_type == answer_type
+    if answer_type in ("date", "organisation"):
+        assert analysis.focus == ()  # a sentence need not say "date" to give one

@@ -40,6 +40,14 @@ _MEASURE_STEMS = frozenset(
     turnover thickness depth age acreage headcount workforce""".split()
 )
 
+_KEYWORD_HEADS: tuple[tuple[AnswerType, frozenset[str]], ...] = (
+    ("number", _MEASURE_STEMS),
+    ("date", frozenset(stem(noun) for noun in _DATE_NOUNS.split("|") if noun != "time")),
+    ("person", frozenset(stem(noun) for noun in _PERSON_NOUNS.split("|"))),
+    ("place", frozenset(stem(noun) for noun in _PLACE_NOUNS.split("|"))),
+    ("organisation", frozenset(stem(noun) for noun in _ORG_NOUNS.split("|"))),
+)
+
 # Stems of the nouns that name an answer type ("which year", "which province", "which carmaker").
 _TYPE_NOUN_STEMS = frozenset(
     stem(noun)
@@ -189,8 +197,14 @@ def analyse_question(question: str) -> QuestionAnalysis:
         # date", "job title"), which the passage need not say, so it is not insisted on.
         head = [stem(w) for w in words(lowered.split(" of ")[0]) if w not in STOPWORDS]
         focus = (head[-1] if head else terms[-1],)
-        if answer_type == "other" and focus[0] in _MEASURE_STEMS:
-            answer_type = "number"  # "solar farm area", "output of the plant"
+        if answer_type == "other":
+            # "solar farm area" wants a number, "lab opening date" a date, "plant owner
+            # company" an organisation.
+            answer_type = next(
+                (kind for kind, stems in _KEYWORD_HEADS if focus[0] in stems), "other"
+            )
+            if answer_type not in ("number", "other"):
+                focus = ()  # the noun names the answer's type, which the passage need not say
     if (
         focus
         and answer_type != "other"
