@@ -13,6 +13,43 @@ from shanxi_qa.question import analyse_question
 @pytest.mark.parametrize(
     ("question", "sentence", "span"),
     [
+        # One of two alternatives, as the sentence says it.
+        ("Is Eastbay a city or a county?", "Eastbay county lies east of the bay.", "county"),
+        # A name after "known as".
+        (
+            "What do locals call the tram?",
+            "The tram, known as the Green Snake in the city, opened in May.",
+            "the Green Snake",
+        ),
+        # "in cities" is where, though a city is named elsewhere in the sentence.
+        (
+            "Where are trams popular, according to Jo Lin?",
+            "Jo Lin, a deputy from Harbor City, said trams are popular in cities.",
+            "cities",
+        ),
+        # The noun phrase built on the asked noun, when it says more than the question.
+        (
+            "What kind of buses will the city buy?",
+            "The city will buy 40 electric double-decker buses.",
+            "electric double-decker buses",
+        ),
+        (
+            "Which index was among the best?",
+            "Its regional transit index was among the best.",
+            "regional transit index",
+        ),
+        # "in August" is a time, not a place.
+        (
+            "Where was the line tested?",
+            "The line was tested on the Eastbay loop in August.",
+            "Eastbay",
+        ),
+        # A place the question already names does not answer it.
+        (
+            "In which city is the community tram depot?",
+            "Workers at a community tram depot in Harbor City.",
+            "Harbor City",
+        ),
         (
             "How many stops does the line have?",
             "The line is 14 kilometers long and has 22 stops.",

@@ -18,6 +18,7 @@ from shanxi_qa.question import analyse_question
         ("Which company built the trams?", "organisation", ()),
         ("Why was the terminal built?", "reason", ()),
         ("what do locals call the tram", "other", ()),  # wh-word then a verb: no focus
+        ("What kind of buses will the city buy?", "other", ("bus",)),  # the kind of buses
     ],
 )
 def test_answer_type_and_focus(question: str, answer_type: str, focus: tuple[str, ...]) -> None:

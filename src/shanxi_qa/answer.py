@@ -61,7 +61,7 @@ _NUMBER = re.compile(
 )
 _ORDINAL = re.compile(r"first|second|third|fourth|fifth|tenth")
 _CAPITALISED = re.compile(
-    r"(?:[A-Z][\w'’&.-]*|&)(?:\s+(?:of|and|the|for|de|&)?\s*[A-Z][\w'’&.-]*)*"
+    r"(?<![\w'’])(?:[A-Z][\w'’&.-]*|&)(?:\s+(?:of|and|the|for|de|&)?\s*[A-Z][\w'’&.-]*)*"
 )
 _TITLES = frozenset(
     """
@@ -71,14 +71,14 @@ _TITLES = frozenset(
 )
 _ORG_WORDS = frozenset(
     """
-        group corp corporation company co inc ltd forum bureau unit park industry
+        group corp corporation company co inc ltd forum bureau unit industry
         industries equipment auto congress network initiative institute university
         ministry commission bank association council committee agency factory steel
     """.split()
 )
 _PLACE_WORDS = frozenset(
     """
-        city county province district village town region country mountains river
+        city county province district village town region country mountains river park
     """.split()
 )
 # What kind of quantity a number question wants, and what its answer span must hold.
@@ -673,6 +673,18 @@ def _spans_of_type(
         # The photographer answers "who took the photo", not "who founded Geely".
         names = [span for span in names if span[1] <= credit]
         typed = [span for span in names if _name_kind(sentence, span) == answer_type]
+        if typed and answer_type == "place":
+            # "in cities" may answer "where" better than a city named elsewhere in it, but
+            # "the port district of Eastbay" is answered by its name.
+            starts = {start for start, _ in typed}
+            return typed + [
+                (m.start(1), m.end(1))
+                for m in _PLACE_PHRASE.finditer(sentence)
+                if not (
+                    (of := re.match(r"\s+of\s+", sentence[m.end(1) :]))
+                    and m.end(1) + of.end() in starts
+                )
+            ]
         if typed:
             return typed
         if answer_type == "person":
@@ -680,15 +692,18 @@ def _spans_of_type(
             return [
                 span
                 for span in names
-                if _name_kind(sentence, span) not in ("place", "organisation")
+                if _name_kind(sentence, span) not in ("place", "organisation", "date")
             ] + [(m.start(), m.end()) for m in _PERSON_ROLE.finditer(sentence)]
         if answer_type == "place":
             # A lone proper noun ("Shanxi now has ...") or a place said in lower case
             # ("at a community elder care center", "in overseas markets").
+            # A capitalised first word is no name for that alone ("Data show ...").
             return [
                 span
                 for span in names
-                if _name_kind(sentence, span) == "other" and " " not in sentence[span[0] : span[1]]
+                if _name_kind(sentence, span) == "other"
+                and " " not in sentence[span[0] : span[1]]
+                and span[0] > 0
             ] + [(m.start(1), m.end(1)) for m in _PLACE_PHRASE.finditer(sentence)]
         # An organisation or a group named in quotes: the "new three sectors".
         return [span for span in names if _name_kind(sentence, span) == "other"] + [
@@ -698,8 +713,12 @@ def _spans_of_type(
 
 
 def _given_in(span: str, question: str) -> bool:
-    """Is ``span`` already in the question, as whole words? ("Li" is not in "clinics".)"""
-    return re.search(rf"(?<!\w){re.escape(span.lower())}(?!\w)", question.lower()) is not None
+    """Is ``span`` already in the question, as whole words ("Li" is not in "clinics"), or
+    every content word of it ("a community center" in "which city is the community center")?"""
+    if re.search(rf"(?<!\w){re.escape(span.lower())}(?!\w)", question.lower()):
+        return True
+    terms = content_terms(span)
+    return bool(terms) and set(terms) <= set(content_terms(question))
 
 
 _REASON = re.compile(
@@ -730,8 +749,8 @@ def has_answer_type(analysis: QuestionAnalysis, sentence: str) -> bool:
     ]
     if analysis.answer_type == "number" and analysis.focus and spans:
         anchors = [
-            start
-            for start, _, word in word_spans(sentence)
+            (start, end)
+            for start, end, word in word_spans(sentence)
             if match_weight(analysis, analysis.focus[-1], {stem(word)}) > 0
         ]
         if anchors:
@@ -815,6 +834,8 @@ def _capitalised_spans(sentence: str) -> list[tuple[int, int]]:
 
 def _name_kind(sentence: str, span: tuple[int, int]) -> AnswerType:
     text = sentence[span[0] : span[1]]
+    if re.fullmatch(rf"{_MONTHS}(?:\s+\d{{1,2}})?", text):
+        return "date"  # "May", "Jan 17"
     tokens = [re.sub(r"['’]s$", "", t.lower()).strip(".,'’") for t in text.split()]
     following = sentence[span[1] :].split()[:1]
     preceding = sentence[: span[0]].split()[-3:]
@@ -824,7 +845,12 @@ def _name_kind(sentence: str, span: tuple[int, int]) -> AnswerType:
         following and following[0].lower().strip(".,") in _PLACE_WORDS
     ):
         return "place"
-    if preceding and preceding[-1].lower() in _PLACE_PREPOSITIONS and not text.isupper():
+    if (
+        preceding
+        and preceding[-1].lower() in _PLACE_PREPOSITIONS
+        and not text.isupper()
+        and not re.fullmatch(_MONTHS, text)  # "in August" is a time
+    ):
         return "place"
     # "the county of Tianzhen"
     if (
@@ -842,6 +868,14 @@ def extract_span(analysis: QuestionAnalysis, sentence: str) -> str:
     """The shortest verbatim part of ``sentence`` that answers: a number, date, name or clause."""
     question_terms = set(analysis.terms)
     question = analysis.text.lower()
+    if analysis.answer_type == "other":
+        chosen = (
+            _either_or(question, sentence)
+            or _name_given(question, sentence)
+            or _focus_phrase(analysis, sentence)
+        )
+        if chosen is not None:
+            return chosen
     spans = [
         (s, e)
         for s, e in _spans_of_type(analysis.answer_type, sentence, question)
@@ -852,20 +886,84 @@ def extract_span(analysis: QuestionAnalysis, sentence: str) -> str:
         counts = [(s, e) for s, e in spans if not re.fullmatch(r"(19|20)\d{2}", sentence[s:e])]
         spans = counts or spans
     if spans:
-        anchors = _term_positions(sentence, set(analysis.focus) or question_terms)
+        # The answer stands by what the question asks about, not by the names it mentions.
+        names = {stem(name) for name in analysis.names}
+        anchors = _term_positions(
+            sentence, set(analysis.focus) or (question_terms - names) or question_terms
+        )
         best = min(spans, key=lambda span: _distance(span, anchors))
         return sentence[best[0] : best[1]]
     return _clause(analysis, sentence, question_terms)
 
 
-def _term_positions(sentence: str, terms: set[str]) -> list[int]:
-    return [start for start, _, word in word_spans(sentence) if stem(word) in terms]
+_ALTERNATIVES = re.compile(r"\b([a-z][\w-]*)\s+or\s+(?:(?:a|an|the|its|their)\s+)?([a-z][\w-]*)\b")
+_NAMING_QUESTION = re.compile(r"\b(call|calls|called|known as|nicknamed?|dubbed|term)\b")
+_NAMED = re.compile(
+    r"\b(?:known as|called|dubbed|nicknamed|termed)\s+(.+?)(?=\s+(?:in|by|for|with|at|and is)\b|[,;.)]|$)",
+    re.IGNORECASE,
+)
 
 
-def _distance(span: tuple[int, int], anchors: list[int]) -> float:
+def _focus_phrase(analysis: QuestionAnalysis, sentence: str) -> str | None:
+    """ "Which index ...?", "what kind of growth ...?": the noun phrase the sentence builds on
+    the asked noun ("comprehensive computing power index"), when it says more than the
+    question does."""
+    if not analysis.focus:
+        return None
+    head = analysis.focus[-1]
+    tokens = list(word_spans(sentence))
+    question_terms = set(analysis.terms)
+    for position, (_, end, word) in enumerate(tokens):
+        if match_weight(analysis, head, {stem(word)}) <= 0:
+            continue
+        first = position
+        while (
+            first > 0
+            and position - first < 5
+            and tokens[first - 1][2] not in STOPWORDS
+            and not tokens[first - 1][2][0].isdigit()  # "40 electric buses": a count
+            and not re.search(r"[^\s-]", sentence[tokens[first - 1][1] : tokens[first][0]])
+        ):
+            first -= 1
+        modifiers = [w for _, _, w in tokens[first:position] if stem(w) not in question_terms]
+        if modifiers:
+            return sentence[tokens[first][0] : end]
+    return None
+
+
+def _either_or(question: str, sentence: str) -> str | None:
+    """ "Is it a city or a county?": the one alternative the sentence says, as it says it."""
+    for match in _ALTERNATIVES.finditer(question):
+        found = [
+            hit
+            for word in match.groups()
+            if (hit := re.search(rf"(?<!\w){re.escape(word)}(?!\w)", sentence, re.IGNORECASE))
+        ]
+        if len(found) == 1:
+            return found[0].group()
+    return None
+
+
+def _name_given(question: str, sentence: str) -> str | None:
+    """ "What is it called?": the name after "known as" or "called" in the sentence."""
+    if not _NAMING_QUESTION.search(question):
+        return None
+    for match in _NAMED.finditer(sentence):
+        name = match.group(1).strip(" \"'“”")
+        if name and not _given_in(name, question):
+            return name
+    return None
+
+
+def _term_positions(sentence: str, terms: set[str]) -> list[tuple[int, int]]:
+    return [(start, end) for start, end, word in word_spans(sentence) if stem(word) in terms]
+
+
+def _distance(span: tuple[int, int], anchors: list[tuple[int, int]]) -> float:
+    """Characters between ``span`` and the nearest anchor word (0 when they touch)."""
     if not anchors:
         return float(span[0])
-    return min(min(abs(a - span[0]), abs(a - span[1])) for a in anchors)
+    return min(max(0, span[0] - end, start - span[1]) for start, end in anchors)
 
 
 def _clause(analysis: QuestionAnalysis, sentence: str, question_terms: set[str]) -> str:

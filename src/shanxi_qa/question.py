@@ -119,6 +119,8 @@ _CALENDAR = frozenset(
     """.split()
 )
 
+_KIND_WORDS = frozenset("kind kinds type types sort sorts form forms".split())
+
 # Words that end the noun phrase after "how many" / "which".
 _PHRASE_END = frozenset(
     """is are was were do does did has have had will would can could should be been being
@@ -254,6 +256,8 @@ def _focus(text: str) -> tuple[str, ...]:
         tokens = tokens[1:]  # "what is the population of ..." -> "the population of ..."
     elif wh == "who":
         return ()
+    if len(tokens) > 2 and tokens[0] in _KIND_WORDS and tokens[1] == "of":
+        tokens = tokens[2:]  # "what kind of growth" asks about growth
     focus: list[str] = []
     for position, word in enumerate(tokens):
         following = tokens[position + 1] if position + 1 < len(tokens) else ""
