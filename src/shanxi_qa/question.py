@@ -78,7 +78,7 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (
         "number",
         re.compile(
-            rf"\b(what|which)\b(\s+\S+){{0,3}}?\s+({_NUMBER_NOUNS})\b|\b(top|maximum|max) speed\b"
+            rf"\b(what|which)\b(\s+\S+){{0,3}}?\s+(?<!\d\s)({_NUMBER_NOUNS})\b|\b(top|maximum|max) speed\b"
             rf"|^\s*({_NUMBER_NOUNS})\b"
         ),
     ),
@@ -119,7 +119,21 @@ _CALENDAR = frozenset(
     """.split()
 )
 
-_KIND_WORDS = frozenset("kind kinds type types sort sorts form forms".split())
+_KIND_WORDS = frozenset("kind kinds type types sort sorts form forms name names".split())
+_ATTRIBUTE_LINKS = frozenset("of in at for on".split())
+_COUNT_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve twenty hundred".split()
+)
+
+
+def _is_count(word: str) -> bool:
+    return word in _COUNT_WORDS or (word[:1].isdigit() and not word[-1:].isalpha())
+
+
+def _looks_past(word: str) -> bool:
+    """A past participle by its ending: "launched", not "speed" or "red"."""
+    return word.endswith("ed") and not word.endswith("eed") and len(word) > 4
+
 
 # Words that end the noun phrase after "how many" / "which".
 _PHRASE_END = frozenset(
@@ -189,7 +203,7 @@ def analyse_question(question: str) -> QuestionAnalysis:
     focus_strict = bool(
         focus
         and re.search(
-            r"\b(how many|how much|(what|who) (is|was|are|were) (the|a|an)\s+(\w+\s+){0,3}?\w+\s+(of|in|for|at)\b)",
+            r"\b(how many|how much|(what|who) (is|was|are|were) (the|a|an)\s+((?!\w+ing\b)\w+\s+){0,3}?(?!\w+ing\b)\w+\s+(of|in|for|at)\b)",
             lowered,
         )
     )
@@ -256,10 +270,14 @@ def _focus(text: str) -> tuple[str, ...]:
         tokens = tokens[1:]  # "what is the population of ..." -> "the population of ..."
     elif wh == "who":
         return ()
+    while tokens and tokens[0] in _DETERMINERS:
+        tokens = tokens[1:]
     if len(tokens) > 2 and tokens[0] in _KIND_WORDS and tokens[1] == "of":
-        tokens = tokens[2:]  # "what kind of growth" asks about growth
+        tokens = tokens[2:]  # "what kind of growth", "the name of the plan": growth, plan
     focus: list[str] = []
+    end = len(tokens)
     for position, word in enumerate(tokens):
+        end = position  # where the phrase stops, if it stops here
         following = tokens[position + 1] if position + 1 < len(tokens) else ""
         if (
             wh in ("which", "what", "whose")
@@ -272,12 +290,24 @@ def _focus(text: str) -> tuple[str, ...]:
             continue
         if word in _PHRASE_END or (word in STOPWORDS and focus):
             break
-        if focus and (word.endswith("ed") or (word.endswith("ly") and len(word) > 4)):
-            break  # a verb or an adverb: "which consultancy co-launched", "... popularly called"
-        if word not in STOPWORDS:
+        if focus and (
+            (_looks_past(word) and (not following or following in STOPWORDS))
+            or (word.endswith("ly") and len(word) > 4)
+        ):
+            # A verb or an adverb: "which consultancy co-launched the ...", "... popularly
+            # called"; "specialized innovative companies" goes on.
+            break
+        if word not in STOPWORDS and not _is_count(word):
             focus.append(stem(word))
         if len(focus) == 4:
+            end = position + 1
             break
+    else:
+        end = len(tokens)
+    if wh == "who" and focus and end < len(tokens) and tokens[end] not in _ATTRIBUTE_LINKS:
+        # "Who are the centres meant to serve?": the phrase is the subject of what follows,
+        # not the person asked for ("Who is the mayor of ...?").
+        return ()
     while focus and len(focus[-1]) <= 2:
         focus.pop()
     return tuple(focus)
