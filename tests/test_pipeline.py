@@ -160,3 +160,20 @@ def test_the_company_points_back_to_the_company_named_before(pipeline: Pipeline)
 
     assert names_missing("The company has won praise at home and abroad.") == 0.0
     assert names_missing("Trams have won praise at home and abroad.") == 2.0
+
+
+def test_a_loose_synonym_does_not_stand_in_for_the_thing_asked_about(pipeline: Pipeline) -> None:
+    from dataclasses import replace
+
+    from shanxi_qa.answer import failed_checks
+    from shanxi_qa.question import analyse_question
+
+    sentence = "The report was delivered by Governor Ann Lee."
+    analysis = analyse_question("Who is the mayor of the city?")
+
+    def checks(similarity: float) -> list[str]:
+        loose = replace(analysis, expansions={"mayor": (("mayor", 1.0), ("governor", similarity))})
+        return failed_checks(pipeline.answerer.features(loose, sentence, sentence, set(), 0.5))
+
+    assert "the thing asked about is absent" in checks(0.65)  # a governor is no mayor
+    assert "the thing asked about is absent" not in checks(0.9)

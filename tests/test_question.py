@@ -118,3 +118,23 @@ def test_a_keyword_query_ending_in_a_measure_or_a_type_noun_asks_for_it(
 def test_the_focus_phrase(question: str, answer_type: str, focus: tuple[str, ...]) -> None:
     analysis = analyse_question(question)
     assert (analysis.answer_type, analysis.focus) == (answer_type, focus)
+
+
+def test_synonyms_come_from_close_corpus_words_but_names_have_none() -> None:
+    import numpy as np
+
+    from shanxi_qa.question import expand_terms
+
+    vocabulary = ["smart", "mines", "eastbay", "kettle"]
+    vectors = np.array(
+        [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.6, 0.0, 0.8]], dtype=np.float32
+    )
+    analysis = analyse_question("How many intelligent mines does Westbay run?")
+    word_vectors = {
+        "intelligent": np.array([0.9, 0.0, 0.436], dtype=np.float32),  # close to "smart"
+        "mines": vectors[1],
+        "westbay": vectors[2],  # as close to "eastbay" as can be, but a name
+    }
+    expansions = expand_terms(analysis, vocabulary, vectors, word_vectors)
+    assert expansions["intelligent"] == (("intelligent", 1.0), ("smart", 0.9), ("kettl", 0.889))
+    assert expansions["westbay"] == (("westbay", 1.0),)

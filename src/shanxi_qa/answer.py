@@ -211,15 +211,18 @@ def _terms_match(question_term: str, text_terms: set[str]) -> bool:
     return False
 
 
-def match_weight(analysis: QuestionAnalysis, term: str, text_terms: set[str]) -> float:
-    """1.0 when ``term`` itself occurs, else the similarity of its closest synonym that does."""
+def match_weight(
+    analysis: QuestionAnalysis, term: str, text_terms: set[str], floor: float = 0.0
+) -> float:
+    """1.0 when ``term`` itself occurs, else the similarity of its closest synonym that does
+    (synonyms less similar than ``floor`` do not count)."""
     if _terms_match(term, text_terms):
         return 1.0
     return max(
         (
             weight
             for alternative, weight in analysis.expansions.get(term, ())
-            if alternative in text_terms
+            if alternative in text_terms and weight >= floor
         ),
         default=0.0,
     )
@@ -265,6 +268,9 @@ CONFIDENCE_FEATURES = (
     "names_missing",
 )
 
+
+# The least similarity at which a synonym stands in for the thing a question insists on.
+STRICT_SYNONYM = 0.7
 
 # Confidence is capped below the abstention line when a hard check fails.
 HARD_CHECK_CAP = 0.3
@@ -471,17 +477,25 @@ class Answerer:
             weighted_coverage(analysis, sentence_terms, self.statistics, asked) - own_coverage
         )
         head = analysis.focus[-1] if analysis.focus else None
-        if head is None:
-            focus_missing = 0.0  # nothing to check
-        elif analysis.answer_type == "number":
-            # A count must sit beside the thing counted, in the same sentence.
-            focus_missing = 1.0 - match_weight(analysis, head, own_terms)
-        else:
-            focus_missing = 1.0 - max(
-                match_weight(analysis, head, sentence_terms),
-                0.8 * match_weight(analysis, head, context_terms),
+
+        def focus_absent(floor: float) -> float:
+            if head is None:
+                return 0.0  # nothing to check
+            if analysis.answer_type == "number":
+                # A count must sit beside the thing counted, in the same sentence.
+                return 1.0 - match_weight(analysis, head, own_terms, floor)
+            return 1.0 - max(
+                match_weight(analysis, head, sentence_terms, floor),
+                0.8 * match_weight(analysis, head, context_terms, floor),
             )
+
+        focus_missing = focus_absent(0.0)
         typed = analysis.answer_type not in ("other", "reason")
+        # Where the thing asked about must be there, a loose synonym will not do: a
+        # "governor" is no "mayor".
+        strict_focus_missing = (
+            focus_absent(STRICT_SYNONYM) if typed or analysis.focus_strict else 0.0
+        )
         # The question's words that are not names: mostly what it asks about or does.
         names = set(analysis.names)
         predicate = [
@@ -514,7 +528,7 @@ class Answerer:
                 or (analysis.answer_type == "person" and asks_about_photo(analysis.text))
             ),
             "focus_missing": focus_missing,
-            "strict_focus_missing": focus_missing if typed or analysis.focus_strict else 0.0,
+            "strict_focus_missing": strict_focus_missing,
             "novel_terms": self.novel_share(analysis),
             "numbers_missing": float(
                 sum(1 for number in analysis.numbers if not holds_number(context_lowered, number))

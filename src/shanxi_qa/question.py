@@ -344,7 +344,8 @@ def expand_terms(
     """
     expansions: dict[str, tuple[tuple[str, float], ...]] = {}
     for word, term in zip(analysis.content_words, analysis.terms, strict=True):
-        vector = word_vectors.get(word)
+        # A name has no synonyms: "Taiyuan" is not "Changzhi", however alike the vectors.
+        vector = None if word in analysis.names else word_vectors.get(word)
         alternatives: dict[str, float] = {term: 1.0}
         if vector is not None and len(vocabulary):
             similarities = vocabulary_vectors @ vector
