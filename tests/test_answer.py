@@ -2,6 +2,7 @@ import pytest
 
 from shanxi_qa.answer import (
     count_bound,
+    date_bound,
     extract_span,
     failed_checks,
     has_answer_type,
@@ -128,8 +129,12 @@ def test_hard_checks_name_what_is_missing() -> None:
         "quantity_question": 0.0,
         "strict_focus_missing": 0.0,
         "numbers_missing": 0.0,
+        "date_question": 0.0,
+        "date_bound": 0.0,
     }
     assert failed_checks(base) == []
+    assert failed_checks({**base, "date_question": 1.0}) == ["the date is for something else"]
+    assert failed_checks({**base, "date_question": 1.0, "date_bound": 1.0}) == []
     assert failed_checks({**base, "type_missing": 1.0}) == []  # names and places are not vetoed
     assert failed_checks({**base, "type_missing": 1.0, "quantity_question": 1.0}) == [
         "no number, date or credit of the asked kind in the sentence"
@@ -202,3 +207,28 @@ def test_holds_number_reads_ordinals_in_words_or_digits(
 )
 def test_a_count_is_bound_to_the_thing_counted(question: str, sentence: str, bound: bool) -> None:
     assert count_bound(analyse_question(question), sentence) is bound
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "bound"),
+    [
+        ("When did the ferry depart?", "The ferry departs Eastbay on Dec 6.", True),
+        # The date is for the ferry's test, not for opening to passengers.
+        (
+            "When will the ferry open to passengers?",
+            "The ferry, which has a top speed of 40 knots and room for 300 people, completed a"
+            " test run in August.",
+            False,
+        ),
+    ],
+)
+def test_a_date_is_bound_to_what_the_question_asks_happened(
+    question: str, sentence: str, bound: bool
+) -> None:
+    analysis = analyse_question(question)
+    predicate = [
+        t
+        for w, t in zip(analysis.content_words, analysis.terms, strict=True)
+        if w not in analysis.names
+    ]
+    assert date_bound(analysis, sentence, predicate) is bound

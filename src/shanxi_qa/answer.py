@@ -254,6 +254,7 @@ def _sigmoid(value: float) -> float:
 CONFIDENCE_FILE = Path(__file__).with_name("confidence.json")
 CONFIDENCE_FEATURES = (
     "ranking",
+    "date_bound",
     "count_bound",
     "predicate_coverage",
     "reason_missing",
@@ -306,6 +307,8 @@ def failed_checks(features: dict[str, float]) -> list[str]:
         failed.append("the thing asked about is absent")
     if features["numbers_missing"]:
         failed.append("a number in the question is absent")
+    if features["date_question"] and not features["date_bound"] and not features["type_missing"]:
+        failed.append("the date is for something else")
     return failed
 
 
@@ -313,6 +316,7 @@ def failed_checks(features: dict[str, float]) -> list[str]:
 # features, fitted by eval/calibrate.py on the calibration questions' evidence sentences.
 RANKING_FILE = Path(__file__).with_name("ranking.json")
 RANKING_FEATURES = (
+    "date_bound",
     "checks_failed",
     "count_bound",
     "predicate_coverage",
@@ -509,6 +513,8 @@ class Answerer:
             # the question leaves no room for an answer.
             "answer_room": min(len(own_novel), 8) / 8,
             "count_bound": float(count_bound(analysis, sentence)),
+            "date_bound": float(date_bound(analysis, sentence, predicate)),
+            "date_question": float(analysis.answer_type == "date"),
             "predicate_coverage": weighted_coverage(
                 analysis, sentence_terms, self.statistics, predicate, empty=1.0
             ),
@@ -810,6 +816,21 @@ def count_bound(analysis: QuestionAnalysis, sentence: str) -> bool:
             ):
                 return True  # "the number of 5G base stations reaching 108,000"
     return False
+
+
+def date_bound(analysis: QuestionAnalysis, sentence: str, predicate: list[str]) -> bool:
+    """Does a date in ``sentence`` stand by what the question asks happened ("departs ... on
+    Dec 6" for "when did it depart")? A date for something else does not answer "when"."""
+    if analysis.answer_type != "date":
+        return False
+    anchors = [
+        (start, end)
+        for start, end, word in word_spans(sentence)
+        if any(match_weight(analysis, term, {stem(word)}) for term in predicate)
+    ]
+    return any(
+        _distance((m.start(), m.end()), anchors) <= 60 for m in _DATE.finditer(sentence)
+    )
 
 
 def _with_unit(sentence: str, start: int, end: int) -> tuple[int, int]:
