@@ -46,10 +46,11 @@ def test_gold_set_has_the_promised_shape() -> None:
     assert sum(1 for g in gold if "paraphrase" in g.tags) >= 25
 
 
-# Floors at the quality measured when they were set (hybrid: recall@3 0.950, mrr 0.881,
-# answer_hit 0.850, abstain_f1 0.815), less a small margin: a change that loses quality
-# fails here. The targets the project aims for are QUALITY_GATE in shanxi_qa.evaluate.
-REGRESSION_FLOORS = {"recall@3": 0.94, "mrr": 0.85, "answer_hit": 0.82, "abstain_f1": 0.75}
+# Floors at the quality measured when they were set (hybrid: recall@3 0.950, mrr 0.891,
+# answer_hit 0.883, abstain_f1 0.941), less a small margin: a change that loses quality fails
+# here. abstain_f1 is held to the project's target itself; the targets are QUALITY_GATE in
+# shanxi_qa.evaluate.
+REGRESSION_FLOORS = {"recall@3": 0.94, "mrr": 0.87, "answer_hit": 0.86, "abstain_f1": 0.85}
 
 
 @pytest.mark.model
