@@ -828,9 +828,7 @@ def date_bound(analysis: QuestionAnalysis, sentence: str, predicate: list[str]) 
         for start, end, word in word_spans(sentence)
         if any(match_weight(analysis, term, {stem(word)}) for term in predicate)
     ]
-    return any(
-        _distance((m.start(), m.end()), anchors) <= 60 for m in _DATE.finditer(sentence)
-    )
+    return any(_distance((m.start(), m.end()), anchors) <= 60 for m in _DATE.finditer(sentence))
 
 
 def _with_unit(sentence: str, start: int, end: int) -> tuple[int, int]:
