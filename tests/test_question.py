@@ -138,3 +138,12 @@ def test_synonyms_come_from_close_corpus_words_but_names_have_none() -> None:
     expansions = expand_terms(analysis, vocabulary, vectors, word_vectors)
     assert expansions["intelligent"] == (("intelligent", 1.0), ("smart", 0.9), ("kettl", 0.889))
     assert expansions["westbay"] == (("westbay", 1.0),)
+
+
+def test_a_lower_case_question_names_what_the_corpus_writes_as_names() -> None:
+    from shanxi_qa.question import with_corpus_names
+
+    analysis = with_corpus_names(
+        analyse_question("what does jo lin hope for in may"), frozenset({"jo", "lin", "may"})
+    )
+    assert analysis.names == ("jo", "lin")  # a month is a date, not a name

@@ -8,7 +8,7 @@ Layout under the index folder::
         manifest.json              what the index was built from (see :func:`expected_manifest`)
                                    and the size and sha256 of every other file in the folder
         documents.json chunks.json dense.faiss sentence_vectors.npy window_vectors.npy bm25/
-        model.onnx tokenizer.json
+        vocabulary.json vocabulary_vectors.npy names.json model.onnx tokenizer.json
       .lock                        held while a build runs, so two builds never interleave
 
 A build writes a fresh ``build-<id>`` folder and only then points ``current`` at it, so a
@@ -49,11 +49,11 @@ from shanxi_qa.embed import (
     Vectors,
 )
 from shanxi_qa.records import Block, Chunk, Document, Repair, Sentence
-from shanxi_qa.text import STOPWORDS, content_terms, refers_to_previous, words
+from shanxi_qa.text import STOPWORDS, content_terms, corpus_names, refers_to_previous, words
 
 # Bump when the cleaner, chunker or file layout changes what an index holds.
 # 3: the manifest records the size and sha256 of every index file.
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 CORPUS_SUFFIXES = (".txt", ".md")
 MANIFEST_FILE = "manifest.json"
 BM25_FILES = tuple(
@@ -76,6 +76,7 @@ REQUIRED_FILES = (
     "window_vectors.npy",
     "vocabulary.json",
     "vocabulary_vectors.npy",
+    "names.json",
     *BM25_FILES,
     ONNX_FILE,
 )
@@ -147,6 +148,7 @@ class LoadedIndex:
     bm25: Any  # bm25s.BM25 over chunk content terms
     vocabulary: list[str]  # the corpus's content words, lower-cased
     vocabulary_vectors: Vectors  # one embedding per vocabulary word, for soft term matching
+    names: frozenset[str] = frozenset()  # words the corpus only capitalises (lower-cased)
     _encoder: Encoder | None = None
 
     @property
@@ -385,6 +387,7 @@ def _write_index(
     vocabulary = corpus_vocabulary(chunks)
     np.save(build_dir / "vocabulary_vectors.npy", encoder.encode(vocabulary))
     _write_json(build_dir / "vocabulary.json", vocabulary)
+    _write_json(build_dir / "names.json", corpus_names([d.text for d in documents]))
     _build_bm25(chunks).save(str(build_dir / "bm25"), show_progress=False)
     step("bm25")
 
@@ -530,6 +533,7 @@ def _read_index_files(index_dir: Path, path: Path, manifest: dict[str, Any]) -> 
         bm25 = _load_bm25(path / "bm25")
         vocabulary = [str(w) for w in _read_json(path / "vocabulary.json")]
         vocabulary_vectors = np.load(path / "vocabulary_vectors.npy", allow_pickle=False)
+        names = _read_json(path / "names.json")
     except (
         OSError,
         ValueError,
@@ -549,6 +553,8 @@ def _read_index_files(index_dir: Path, path: Path, manifest: dict[str, Any]) -> 
         or not _rows_of(window_vectors, len(sentence_rows), dense.d)
         or dense.d != manifest.get("dimension")
         or not _rows_of(vocabulary_vectors, len(vocabulary), dense.d)
+        or not isinstance(names, list)
+        or not all(isinstance(name, str) for name in names)
         or [c.chunk_id for c in chunks] != list(range(len(chunks)))
         or any(c.source not in sources for c in chunks)
         or any(
@@ -569,6 +575,7 @@ def _read_index_files(index_dir: Path, path: Path, manifest: dict[str, Any]) -> 
         bm25=bm25,
         vocabulary=vocabulary,
         vocabulary_vectors=np.asarray(vocabulary_vectors, dtype=np.float32),
+        names=frozenset(names),
     )
 
 

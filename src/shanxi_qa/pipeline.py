@@ -12,7 +12,7 @@ from shanxi_qa.answer import AnswerConfig, Answerer
 from shanxi_qa.chunk import ChunkerConfig
 from shanxi_qa.embed import Encoder, Vectors
 from shanxi_qa.index import IndexStoreError, LoadedIndex, build_index, is_fresh, load_index
-from shanxi_qa.question import QuestionAnalysis, analyse_question, expand_terms
+from shanxi_qa.question import QuestionAnalysis, analyse_question, expand_terms, with_corpus_names
 from shanxi_qa.records import Answer, Document, Hit, RetrievalMode
 from shanxi_qa.retrieve import RetrievalConfig, retrieve
 
@@ -140,6 +140,7 @@ class Pipeline:
         in the same batch (one model run)."""
         index = self.index
         analysis = analyse_question(text)
+        analysis = with_corpus_names(analysis, index.names)
         missing = [w for w in analysis.content_words if w not in index.vocabulary_row]
         vectors = index.encoder.encode([text, *missing])
         word_vectors = {

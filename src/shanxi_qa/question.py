@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -360,3 +360,16 @@ def expand_terms(
                     break
         expansions[term] = tuple(alternatives.items())
     return expansions
+
+
+def with_corpus_names(analysis: QuestionAnalysis, corpus_names: frozenset[str]) -> QuestionAnalysis:
+    """``analysis`` with the words the corpus only writes as names counted as names too: a
+    lower-case question ("what does fu lijing hope for") still names Fu Lijing."""
+    named = [
+        word
+        for word in analysis.content_words
+        if word in corpus_names and word not in _CALENDAR and word not in analysis.names
+    ]
+    if not named:
+        return analysis
+    return replace(analysis, names=(*analysis.names, *named))

@@ -185,3 +185,19 @@ def refers_to_previous(sentence: str, previous: str) -> bool:
             or sentence.lstrip().startswith(('"', "“"))
         )
     )
+
+
+# A word in the middle of a sentence: after a lower-case letter or a comma and a space.
+_MID_SENTENCE_WORD = re.compile(r"(?<=[a-z,;] )[A-Za-z][a-z'’]+")
+
+
+def corpus_names(texts: list[str]) -> list[str]:
+    """Words the texts only ever capitalise inside a sentence ("Taiyuan", "Lijing"), lower-cased:
+    the names a lower-case question ("what does fu lijing hope for") still means as names."""
+    capitalised: set[str] = set()
+    lower: set[str] = set()
+    for text in texts:
+        for match in _MID_SENTENCE_WORD.finditer(text):
+            word = _strip_possessive(match.group())
+            (capitalised if word[0].isupper() else lower).add(word.lower())
+    return sorted(capitalised - lower)
