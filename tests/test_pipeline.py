@@ -177,3 +177,36 @@ def test_a_loose_synonym_does_not_stand_in_for_the_thing_asked_about(pipeline: P
 
     assert "the thing asked about is absent" in checks(0.65)  # a governor is no mayor
     assert "the thing asked about is absent" not in checks(0.9)
+
+
+def test_a_quotation_shares_the_relevance_of_the_chunk_naming_its_speaker(
+    tmp_path: Path,
+) -> None:
+    from shanxi_qa.records import Hit
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "talk.txt").write_text(
+        "Jo Lin, a deputy from Harbor City who has worked on transport for many years, spoke at"
+        " the session on Monday about the trams, the buses and the ferries of the region.\n\n"
+        '"We want more trams in the villages, a night service on every line, and fares that'
+        ' families with small children and older people can easily afford," she said.\n\n'
+        "The session ended on Friday after four long days of debate in the great hall of Harbor"
+        " Hall, with a vote on the budget for the coming year and a short closing speech.\n",
+        encoding="utf-8",
+    )
+    config = PipelineConfig(corpus_dir=corpus, index_dir=tmp_path / "index")
+    pipeline = Pipeline(config, encoder=FakeEncoder(), encoder_factory=FakeEncoder)
+    analysis, vector = pipeline._analyse("what does jo lin want")
+    chunks = pipeline.index.chunks
+    assert len(chunks) == 3
+    hits = [Hit(chunks[0], 1.0), Hit(chunks[1], 0.5), Hit(chunks[2], 0.4)]
+    retrieval = {
+        pipeline.index.documents[c.hit.chunk.source].text[c.start : c.end][:12]: c.features[
+            "retrieval"
+        ]
+        for c in pipeline.answerer.candidates(analysis, vector, hits)
+    }
+    # The quotation takes the score of the chunk before it; a sentence that does not point
+    # back keeps its own.
+    assert retrieval == {"Jo Lin, a de": 1.0, '"We want mor': 1.0, "The session ": 0.4}

@@ -398,6 +398,7 @@ class Answerer:
         question_words = set(words(analysis.text))
         if not self._about_this_document(analysis):
             question_words = set()  # "who wrote Romeo and Juliet" is not about the byline
+        chunk_scores = {hit.chunk.chunk_id: hit.score for hit in hits}
         for hit in hits:
             chunk = hit.chunk
             document = self.index.documents[chunk.source]
@@ -425,6 +426,12 @@ class Answerer:
                     block_cue=bool(BLOCK_CUES.get(kind, frozenset()) & question_words),
                 )
                 features["retrieval"] = hit.score
+                if sentence_index == 0 and refers_to_previous(text, previous):
+                    # A quotation whose speaker was named at the end of the chunk before
+                    # shares that chunk's relevance.
+                    features["retrieval"] = max(
+                        hit.score, chunk_scores.get(chunk.chunk_id - 1, 0.0)
+                    )
                 features["checks_failed"] = float(len(failed_checks(features)))
                 candidates.append(_Candidate(hit, sentence.start, sentence.end, 0.0, features))
         # How far each sentence falls behind the best of its rivals: the scale of similarity
