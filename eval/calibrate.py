@@ -43,6 +43,7 @@ SIGNS = {
     "coverage": 1,
     "retrieval": 1,
     "answer_room": 1,
+    "name_given": 1,
     "date_bound": 1,
     "count_bound": 1,
     "checks_failed": -1,

@@ -210,3 +210,18 @@ def test_a_quotation_shares_the_relevance_of_the_chunk_naming_its_speaker(
     # The quotation takes the score of the chunk before it; a sentence that does not point
     # back keeps its own.
     assert retrieval == {"Jo Lin, a de": 1.0, '"We want mor': 1.0, "The session ": 0.4}
+
+
+def test_a_naming_question_looks_for_a_sentence_that_gives_a_name(pipeline: Pipeline) -> None:
+    from shanxi_qa.question import analyse_question
+
+    def name_given(question: str, sentence: str) -> float:
+        features = pipeline.answerer.features(
+            analyse_question(question), sentence, sentence, set(), 0.5
+        )
+        return features["name_given"]
+
+    named = "The tram, known as the Green Snake, opened in May."
+    assert name_given("What do locals call the tram?", named) == 1.0
+    assert name_given("What do locals call the tram?", "The tram opened in May.") == 0.0
+    assert name_given("When did the tram open?", named) == 0.0  # not a naming question

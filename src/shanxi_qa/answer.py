@@ -316,6 +316,7 @@ def failed_checks(features: dict[str, float]) -> list[str]:
 # features, fitted by eval/calibrate.py on the calibration questions' evidence sentences.
 RANKING_FILE = Path(__file__).with_name("ranking.json")
 RANKING_FEATURES = (
+    "name_given",
     "date_bound",
     "checks_failed",
     "count_bound",
@@ -521,6 +522,11 @@ class Answerer:
             "answer_room": min(len(own_novel), 8) / 8,
             "count_bound": float(count_bound(analysis, sentence)),
             "date_bound": float(date_bound(analysis, sentence, predicate)),
+            # "What do insiders call it?" is answered where the sentence gives a name.
+            "name_given": float(
+                bool(_NAMING_QUESTION.search(analysis.text.lower()))
+                and _NAMED.search(sentence) is not None
+            ),
             "date_question": float(analysis.answer_type == "date"),
             "predicate_coverage": weighted_coverage(
                 analysis, sentence_terms, self.statistics, predicate, empty=1.0
