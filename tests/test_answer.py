@@ -164,6 +164,11 @@ def test_hard_checks_name_what_is_missing() -> None:
         # A weight is in tons or kilograms; a length does not answer it.
         ("How much does each beam weigh?", "Each beam is 12 meters long.", False),
         ("How much does each beam weigh?", "Each beam weighs 3.5 tons.", True),
+        # A measure counts something else than what "how many" asks about...
+        ("How many pipes make up the tube?", "Each pipe is 6 meters wide.", False),
+        ("How many children does she have?", "She serves children below 3 years old.", False),
+        # ... unless the question counts in it.
+        ("How many square kilometers does it cover?", "It covers 12 square kilometers.", True),
         # "how thick" asks for a thickness, and a count of sheets is not one.
         ("how thick is the copper sheet", "The plant rolls 40 copper sheets a day.", False),
         ("how thick is the copper sheet", "The copper sheet is 0.02 millimeters thick.", True),

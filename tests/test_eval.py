@@ -46,21 +46,15 @@ def test_gold_set_has_the_promised_shape() -> None:
     assert sum(1 for g in gold if "paraphrase" in g.tags) >= 25
 
 
-# Floors at the quality measured when they were set (hybrid: recall@3 0.958, mrr 0.892,
-# answer_hit 0.883, abstain_f1 0.941), less a small margin: a change that loses quality fails
-# here. abstain_f1 is held to the project's target itself; the targets are QUALITY_GATE in
-# shanxi_qa.evaluate.
-REGRESSION_FLOORS = {"recall@3": 0.94, "mrr": 0.87, "answer_hit": 0.86, "abstain_f1": 0.85}
+# The project's quality gate (shanxi_qa.evaluate.QUALITY_GATE: hybrid recall@3 >= 0.95,
+# answer_hit >= 0.90, abstain_f1 >= 0.85, and hybrid at least as good as either retriever on
+# recall@3 and mrr), and a floor just under the mrr measured when it was set (0.892).
+MRR_FLOOR = 0.87
 
 
 @pytest.mark.model
-def test_pipeline_holds_its_measured_quality_on_the_gold_set(seed_index: Path) -> None:
+def test_pipeline_passes_the_quality_gate_on_the_gold_set(seed_index: Path) -> None:
     pipeline = Pipeline(PipelineConfig(corpus_dir=SEED_DIR, index_dir=seed_index))
     report = evaluate(pipeline, load_gold(DEFAULT_GOLD))
-    hybrid = report["modes"]["hybrid"]
-    below = {k: hybrid[k] for k, floor in REGRESSION_FLOORS.items() if hybrid[k] < floor}
-    assert not below, (below, gate_failures(report))
-    # Fusion must not lose to either retriever alone.
-    for mode in ("bm25", "dense"):
-        for metric in ("recall@3", "mrr"):
-            assert hybrid[metric] >= report["modes"][mode][metric], (mode, metric)
+    assert gate_failures(report) == []
+    assert report["modes"]["hybrid"]["mrr"] >= MRR_FLOOR

@@ -225,3 +225,22 @@ def test_a_naming_question_looks_for_a_sentence_that_gives_a_name(pipeline: Pipe
     assert name_given("What do locals call the tram?", named) == 1.0
     assert name_given("What do locals call the tram?", "The tram opened in May.") == 0.0
     assert name_given("When did the tram open?", named) == 0.0  # not a naming question
+
+
+def test_he_said_makes_the_named_speaker_the_subject_of_a_quotation(pipeline: Pipeline) -> None:
+    from shanxi_qa.question import analyse_question
+
+    analysis = analyse_question("What does Jo Lin hope for?")
+    previous = "Jo Lin, a deputy, spoke on Monday."
+
+    def coverage(sentence: str) -> float:
+        features = pipeline.answerer.features(
+            analysis, sentence, sentence, set(), 0.5, previous=previous
+        )
+        return features["sentence_coverage"]
+
+    # The speaker's name counts fully for "... she said", partly for a sentence that
+    # merely refers back.
+    said = coverage('"I hope for more trams," she said.')
+    referred = coverage("It hopes for more trams.")
+    assert said > referred

@@ -50,6 +50,8 @@ _UNITS = frozenset(
         times fold places points
     """.split()
 )
+# Units that measure rather than count: "how many pipes" is not answered in meters.
+_MEASURE_UNITS = _UNITS - frozenset("people persons times fold places points".split())
 _SCALES = r"(?:\s(?:hundred|thousand|million|billion|trillion))?"
 _NUMBER = re.compile(
     r"(?:\b(?:more than|less than|about|around|nearly|over|almost|up to|approximately)\s)?"
@@ -357,6 +359,9 @@ def confidence_weights() -> dict[str, float]:
     return _read_weights(CONFIDENCE_FILE, CONFIDENCE_FEATURES)
 
 
+_SPEAKER_PRONOUN = re.compile(r"\b(he|she)\s+(said|added|says|noted)\b", re.IGNORECASE)
+
+
 class Answerer:
     """Turns retrieved chunks into an :class:`Answer` with verbatim quotes."""
 
@@ -483,6 +488,15 @@ class Answerer:
             for w, t in zip(analysis.content_words, analysis.terms, strict=True)
             if not _page_word(w)
         ]
+        if refers_back and _SPEAKER_PRONOUN.search(sentence):
+            # "... she said": the person named before is the speaker, as much this
+            # sentence's subject as if it named her.
+            names = set(analysis.names)
+            own_terms = own_terms | {
+                t
+                for w, t in zip(analysis.content_words, analysis.terms, strict=True)
+                if w in names and t in sentence_terms
+            }
         own_coverage = weighted_coverage(analysis, own_terms, self.statistics, asked)
         # Words borrowed from the sentence referred to count, but less than the sentence's own.
         sentence_coverage = own_coverage + 0.6 * (
@@ -647,6 +661,9 @@ def _quantity_pattern(question: str) -> re.Pattern[str] | None:
 
 def _number_spans(question: str, sentence: str) -> list[tuple[int, int]]:
     counting = re.search(r"\bhow (many|much)\b", question.lower()) is not None
+    many = re.search(r"\bhow many\s+((?:[\w-]+\s*){1,4})", question.lower())
+    # The words naming what is counted: "how many square kilometers", "how many pipes".
+    counted = {word[:4] for word in many.group(1).split()} if many else None
     date_parts = [(m.start(), m.end()) for m in _DATE.finditer(sentence)]
     spans = []
     for match in _NUMBER.finditer(sentence):
@@ -656,6 +673,16 @@ def _number_spans(question: str, sentence: str) -> list[tuple[int, int]]:
             continue
         # "the first region" is a rank: it answers "which place", not "how many".
         if counting and _ORDINAL.fullmatch(match.group().lower()):
+            continue
+        # "How many children" is not answered by "3 years" nor "how many pipes" by
+        # "6 meters": a measure counts something else, unless the question asks for it.
+        unit = sentence[match.end() : end].split()
+        if (
+            counted is not None
+            and unit
+            and unit[0].lower() in _MEASURE_UNITS
+            and unit[0].lower()[:4] not in counted
+        ):
             continue
         spans.append((start, end))
     required = _quantity_pattern(question)
