@@ -39,6 +39,13 @@ from shanxi_qa.question import analyse_question
             "Its regional transit index was among the best.",
             "regional transit index",
         ),
+        # "5G" is a name, not the quantity 5; a number ends before its comma.
+        (
+            "How many 5G masts are there?",
+            "The number of 5G masts reached 108,000, the report said.",
+            "108,000",
+        ),
+        ("How many trams will run?", "Trams will run by 2025, the plan says.", "2025"),
         # "in August" is a time, not a place.
         (
             "Where was the line tested?",
@@ -131,8 +138,11 @@ def test_hard_checks_name_what_is_missing() -> None:
         "numbers_missing": 0.0,
         "date_question": 0.0,
         "date_bound": 0.0,
+        "asked_terms": 2.0,
     }
     assert failed_checks(base) == []
+    # "what is the name of": nothing to look for.
+    assert failed_checks({**base, "asked_terms": 0.0}) == ["the question names nothing to look for"]
     assert failed_checks({**base, "date_question": 1.0}) == ["the date is for something else"]
     assert failed_checks({**base, "date_question": 1.0, "date_bound": 1.0}) == []
     assert failed_checks({**base, "type_missing": 1.0}) == []  # names and places are not vetoed

@@ -309,6 +309,8 @@ def failed_checks(features: dict[str, float]) -> list[str]:
         failed.append("the thing asked about is absent")
     if features["numbers_missing"]:
         failed.append("a number in the question is absent")
+    if not features["asked_terms"]:
+        failed.append("the question names nothing to look for")
     if features["date_question"] and not features["date_bound"] and not features["type_missing"]:
         failed.append("the date is for something else")
     return failed
@@ -542,6 +544,9 @@ class Answerer:
                 and _NAMED.search(sentence) is not None
             ),
             "date_question": float(analysis.answer_type == "date"),
+            "asked_terms": float(
+                len([w for w in analysis.content_words if w not in _EMPTY_QUESTION_WORDS])
+            ),
             "predicate_coverage": weighted_coverage(
                 analysis, sentence_terms, self.statistics, predicate, empty=1.0
             ),
@@ -671,6 +676,9 @@ def _number_spans(question: str, sentence: str) -> list[tuple[int, int]]:
         # A day of the month or a year is part of a date, not a quantity.
         if any(ds <= match.start() and match.end() <= de for ds, de in date_parts):
             continue
+        # "5G", "3D": a digit with a capital letter is part of a name, not a quantity.
+        if re.match(r"[A-Z]", sentence[match.end() : match.end() + 1]):
+            continue
         # "the first region" is a rank: it answers "which place", not "how many".
         if counting and _ORDINAL.fullmatch(match.group().lower()):
             continue
@@ -698,6 +706,11 @@ def _has_quantity(text: str, required: re.Pattern[str]) -> bool:
         return False
     # "1,000 kilometers per hour" is a speed: it does not answer "how long".
     return not (" per " in text and "per" not in required.pattern)
+
+
+# Words that say what kind of answer is wanted, not what it is about: "what kind of",
+# "what is the name of".
+_EMPTY_QUESTION_WORDS = frozenset("kind kinds type types sort sorts name names call called".split())
 
 
 def _page_word(word: str) -> bool:
@@ -965,7 +978,7 @@ def extract_span(analysis: QuestionAnalysis, sentence: str) -> str:
             sentence, set(analysis.focus) or (question_terms - names) or question_terms
         )
         best = min(spans, key=lambda span: _distance(span, anchors))
-        return sentence[best[0] : best[1]]
+        return sentence[best[0] : best[1]].rstrip(",")  # "2025," ends at the number
     return _clause(analysis, sentence, question_terms)
 
 
