@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from shanxi_qa import answer
+from shanxi_qa.answer import AnswerConfig
 from shanxi_qa.evaluate import GoldQuestion, load_gold
 from shanxi_qa.pipeline import REPO_ROOT, Pipeline
 from shanxi_qa.retrieve import retrieve
@@ -135,6 +136,68 @@ def abstention_examples(
     return np.array(rows), np.array(labels)
 
 
+Candidates = list[tuple[str, dict[str, float], float]]
+
+
+def _ranked(candidates: Candidates, ranking: dict[str, float]) -> Candidates:
+    """The candidates scored by ``ranking`` weights (their features' "ranking" too)."""
+    out = []
+    for text, features, _ in candidates:
+        logit = ranking["bias"] + sum(ranking[n] * features[n] for n in answer.RANKING_FEATURES)
+        score = 1.0 / (1.0 + math.exp(-logit))
+        out.append((text, {**features, "ranking": score}, score))
+    return out
+
+
+def _prior_shift(gold: list[GoldQuestion], answerable_share: float) -> float:
+    answerable = sum(1 for item in gold if item.answers)
+    return math.log(answerable_share / (1 - answerable_share)) - math.log(
+        answerable / (len(gold) - answerable)
+    )
+
+
+def cross_validate(
+    pipeline: Pipeline, gold: list[GoldQuestion], folds: int, answerable_share: float
+) -> dict[str, int]:
+    """Both models fitted on all folds but one and judged on that one, in turn: how the
+    answerer does on calibration questions it was not fitted on."""
+    items = [(item, _candidates(pipeline, item)) for item in gold]
+    counts = dict.fromkeys(("answerable", "answered_right", "unanswerable", "abstained"), 0)
+    for fold in range(folds):
+        fitted = [x for i, x in enumerate(items) if i % folds != fold]
+        held_out = [x for i, x in enumerate(items) if i % folds == fold]
+        rows, labels = [], []
+        for item, candidates in fitted:
+            if item.evidence:
+                evidence = _squash(item.evidence)
+                for text, features, _ in candidates:
+                    rows.append([features[n] for n in answer.RANKING_FEATURES])
+                    labels.append(float(_squash(text) in evidence or evidence in _squash(text)))
+        ranking = fit_signed(np.array(rows), np.array(labels), answer.RANKING_FEATURES)
+        rows, labels = [], []
+        for item, candidates in fitted:
+            _, features, _ = max(_ranked(candidates, ranking), key=lambda c: c[2])
+            if not answer.failed_checks(features):
+                rows.append([features[n] for n in answer.CONFIDENCE_FEATURES])
+                labels.append(float(bool(item.answers)))
+        confidence = fit_signed(np.array(rows), np.array(labels), answer.CONFIDENCE_FEATURES)
+        confidence["bias"] += _prior_shift([item for item, _ in fitted], answerable_share)
+        for item, candidates in held_out:
+            text, features, _ = max(_ranked(candidates, ranking), key=lambda c: c[2])
+            logit = confidence["bias"] + sum(
+                confidence[n] * features[n] for n in answer.CONFIDENCE_FEATURES
+            )
+            answered = 1.0 / (1.0 + math.exp(-logit)) >= AnswerConfig().abstain_below
+            answered = answered and not answer.failed_checks(features)
+            if item.answers:
+                counts["answerable"] += 1
+                counts["answered_right"] += answered and any(a in text for a in item.answers)
+            else:
+                counts["unanswerable"] += 1
+                counts["abstained"] += not answered
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--train", type=Path, default=REPO_ROOT / "eval" / "train.jsonl")
@@ -145,11 +208,29 @@ def main() -> None:
         default=ANSWERABLE_SHARE,
         help="share of real questions the documents answer (default: %(default)s)",
     )
+    parser.add_argument(
+        "--folds",
+        type=int,
+        default=0,
+        help="instead of fitting, report K-fold cross-validation on the calibration set",
+    )
     args = parser.parse_args()
     if not 0.0 < args.answerable_share < 1.0:
         parser.error("--answerable-share must be between 0 and 1")
+    if args.folds == 1 or args.folds < 0:
+        parser.error("--folds must be 2 or more")
     gold = load_gold(args.train)
     pipeline = Pipeline()
+    if args.folds:
+        counts = cross_validate(pipeline, gold, args.folds, args.answerable_share)
+        print(
+            f"{args.folds}-fold cross-validation on {len(gold)} calibration questions:\n"
+            f"  answered right: {counts['answered_right']}/{counts['answerable']}"
+            f" ({counts['answered_right'] / counts['answerable']:.1%}) of the answerable\n"
+            f"  abstained:      {counts['abstained']}/{counts['unanswerable']}"
+            f" ({counts['abstained'] / counts['unanswerable']:.1%}) of the unanswerable"
+        )
+        return
 
     features, labels = ranking_examples(pipeline, gold)
     ranking = fit_signed(features, labels, answer.RANKING_FEATURES)
@@ -163,11 +244,9 @@ def main() -> None:
     confidence = fit_signed(features, labels, answer.CONFIDENCE_FEATURES)
     # The calibration set asks many more unanswerable questions than users do, on purpose
     # (they teach the model what a trap looks like); shift the odds to the users' mix.
-    answerable = sum(1 for item in gold if item.answers)
-    shift = math.log(args.answerable_share / (1 - args.answerable_share)) - math.log(
-        answerable / (len(gold) - answerable)
-    )
+    shift = _prior_shift(gold, args.answerable_share)
     confidence["bias"] = round(confidence["bias"] + shift, 4)
+    answerable = sum(1 for item in gold if item.answers)
     print(f"  prior shift {shift:+.3f} ({answerable}/{len(gold)} answerable here)")
     print("abstention", json.dumps(confidence))
     print(f"  {len(labels)} questions past the hard checks, {int(labels.sum())} answerable")
