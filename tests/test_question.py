@@ -147,3 +147,20 @@ def test_a_lower_case_question_names_what_the_corpus_writes_as_names() -> None:
         analyse_question("what does jo lin hope for in may"), frozenset({"jo", "lin", "may"})
     )
     assert analysis.names == ("jo", "lin")  # a month is a date, not a name
+
+
+@pytest.mark.parametrize(
+    ("question", "answer_type"),
+    [
+        ("What did the crew fear when they started the tunnel?", "other"),
+        ("Which two figures showed how far the port had grown?", "other"),
+        ("Who ran the city when the bridge opened?", "person"),
+        ("What did the mayor say about why fares rose?", "other"),
+        ("When did the crew start the tunnel?", "date"),
+        ("In what year did the port open?", "date"),
+    ],
+)
+def test_a_later_wh_word_opens_a_clause_and_does_not_set_the_type(
+    question: str, answer_type: str
+) -> None:
+    assert analyse_question(question).answer_type == answer_type

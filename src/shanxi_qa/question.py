@@ -126,6 +126,20 @@ _COUNT_WORDS = frozenset(
 )
 
 
+_WH_WORD = re.compile(r"\b(who|whom|whose|what|which|when|where|why|how)\b")
+
+
+def _in_main_clause(match: re.Match[str], question: str) -> bool:
+    """False for a wh-word after the question's own: in "what did they know when they took
+    the job?" or "which two indicators showed how far it had come?" the later one opens a
+    subordinate clause and says nothing about the answer's type."""
+    first = _WH_WORD.search(question)
+    return first is None or all(
+        wh.start() == first.start()
+        for wh in _WH_WORD.finditer(question, match.start(), match.end())
+    )
+
+
 def _is_count(word: str) -> bool:
     return word in _COUNT_WORDS or (word[:1].isdigit() and not word[-1:].isalpha())
 
@@ -188,7 +202,7 @@ def analyse_question(question: str) -> QuestionAnalysis:
     lowered = text.lower()
     answer_type: AnswerType = "other"
     for candidate, pattern in _TYPE_PATTERNS:
-        if pattern.search(lowered):
+        if any(_in_main_clause(match, lowered) for match in pattern.finditer(lowered)):
             answer_type = candidate
             break
 
