@@ -26,6 +26,16 @@ def test_split_sentences_keeps_abbreviated_dates_and_initials_together() -> None
     ]
 
 
+def test_a_company_suffix_ends_a_sentence_when_a_sentence_opener_follows() -> None:
+    text = "It was built with Acme Corp. The opening was in May. Ask Dr. Li at Beta Inc. Ltd. now."
+    parts = [text[s.start : s.end] for s in split_sentences(text)]
+    assert parts == [
+        "It was built with Acme Corp.",
+        "The opening was in May.",
+        "Ask Dr. Li at Beta Inc. Ltd. now.",
+    ]
+
+
 def test_split_sentences_within_a_span_returns_offsets_into_the_whole_text() -> None:
     text = "Head.\n\nOne here. Two there.\n\nTail."
     assert split_sentences(text, 7, 27) == [Sentence(7, 16), Sentence(17, 27)]

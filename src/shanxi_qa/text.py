@@ -49,6 +49,10 @@ _ABBREVIATIONS = frozenset(
     }
 )
 
+# Abbreviations that also end sentences, unlike titles ("Dr.") that always lead on.
+_FINAL_ABBREVIATIONS = frozenset({"co", "corp", "inc", "ltd", "etc"})
+_NEXT_WORD = re.compile(r"[\"'”’)\]]*\s+[\"'“‘(\[]?([A-Z][a-z]*)\b")
+
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets), then whitespace,
 # then something that can open a sentence.
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
@@ -79,6 +83,11 @@ def _ends_with_abbreviation(text: str, sentence_start: int, period: int) -> bool
     while word_start > sentence_start and not text[word_start - 1].isspace():
         word_start -= 1
     word = text[word_start:period].lower().lstrip("\"'“(")
+    if word in _FINAL_ABBREVIATIONS:
+        # "... and Industry Corp. The lab ...": a company's suffix may end a sentence, and
+        # does when a word that opens sentences ("The", "It", "In") follows.
+        following = _NEXT_WORD.match(text, period + 1)
+        return not (following and following.group(1).lower() in STOPWORDS)
     # A single capital letter is an initial ("J. Smith"), not a sentence end.
     return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
 
