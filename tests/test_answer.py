@@ -182,6 +182,18 @@ def test_hard_checks_name_what_is_missing() -> None:
         # "how thick" asks for a thickness, and a count of sheets is not one.
         ("how thick is the copper sheet", "The plant rolls 40 copper sheets a day.", False),
         ("how thick is the copper sheet", "The copper sheet is 0.02 millimeters thick.", True),
+        # Either end of a scale asks for the same measure; the adjective outranks a noun
+        # elsewhere in the question.
+        (
+            "How young are the pupils the grant pays for?",
+            "It serves pupils under 6 years old.",
+            True,
+        ),
+        ("How young are the pupils the grant pays for?", "The grant is 5 million yuan.", False),
+        ("How cheap is the ride?", "A ride costs 2 yuan.", True),
+        ("How short is the bridge?", "The bridge opened in 2019.", False),
+        # "high-speed" names a kind of train, not the speed asked about.
+        ("How much is a high-speed train ticket?", "A ticket costs 90 yuan.", True),
         # A photo "PROVIDED TO" the paper names no photographer.
         ("Who took the photo of the bridge?", "The new bridge. PROVIDED TO CITY NEWS", False),
         ("Who took the photo of the bridge?", "The new bridge. ANNA LEE / CITY NEWS", True),

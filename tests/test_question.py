@@ -158,9 +158,12 @@ def test_a_lower_case_question_names_what_the_corpus_writes_as_names() -> None:
         ("What did the mayor say about why fares rose?", "other"),
         ("When did the crew start the tunnel?", "date"),
         ("In what year did the port open?", "date"),
+        ("How young are the pupils?", "number"),
+        ("How soon will the line open?", "date"),
+        ("How well does the port compare?", "other"),
     ],
 )
-def test_a_later_wh_word_opens_a_clause_and_does_not_set_the_type(
+def test_a_later_wh_word_sets_no_type_and_how_adjectives_ask_for_measures(
     question: str, answer_type: str
 ) -> None:
     assert analyse_question(question).answer_type == answer_type

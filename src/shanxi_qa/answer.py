@@ -83,7 +83,8 @@ _PLACE_WORDS = frozenset(
         city county province district village town region country mountains river park
     """.split()
 )
-# What kind of quantity a number question wants, and what its answer span must hold.
+# What kind of quantity a number question wants, and what its answer span must hold. The
+# first cue that matches decides: "how young ... public money" asks for an age, not a sum.
 _QUANTITY_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (
         # "How fast did trade grow?" asks for a rate of growth, not a speed.
@@ -93,13 +94,7 @@ _QUANTITY_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(r"percent|%|fold|times", re.IGNORECASE),
     ),
     (
-        re.compile(
-            r"\b(cost|costs|spend|spent|price|money|worth|value|invest\w*|budget|funding|paid|pay|revenue)\b"
-        ),
-        re.compile(r"yuan|dollar|euro|pound|rmb|usd|[$¥€£]", re.IGNORECASE),
-    ),
-    (
-        re.compile(r"\bweigh\w*\b|\bweight\b|\bhow heavy\b|\bmass\b"),
+        re.compile(r"\bweigh\w*\b|\bweight\b|\bhow (heavy|light)\b|\bmass\b"),
         re.compile(r"\b(tons?|tonnes?|kilograms?|kg|grams?|pounds?|lbs?)\b", re.IGNORECASE),
     ),
     (
@@ -109,21 +104,32 @@ _QUANTITY_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         ),
     ),
     (
-        re.compile(r"\bhow old\b|\bage\b"),
+        re.compile(r"\bhow (old|young)\b|\bage\b"),
         re.compile(r"\b(years?|months?)\b", re.IGNORECASE),
     ),
     (
-        re.compile(r"\bhow fast\b|\bspeed\b|\bvelocity\b"),
+        re.compile(r"\bhow (fast|slow)\b|(?<!-)\bspeed\b|\bvelocity\b"),
         re.compile(r"per (hour|second|minute)|km/h|mph", re.IGNORECASE),
     ),
     (
         re.compile(
-            r"\bhow (long|far|wide|tall|high|deep)\b|\b(length|distance|diameter|width|height|depth)\b"
+            r"\b(cost|costs|spend|spent|price|money|worth|value|invest\w*|budget|funding|paid|pay|revenue)\b"
+            r"|\bhow (cheap|expensive|costly)\b"
+        ),
+        re.compile(r"yuan|dollar|euro|pound|rmb|usd|[$¥€£]", re.IGNORECASE),
+    ),
+    (
+        re.compile(
+            r"\bhow (long|short|far|near|close|wide|narrow|tall|high|deep|shallow)\b|\b(length|distance|diameter|width|height|depth)\b"
         ),
         re.compile(
             r"\b(kilomet|met|mile|feet|foot|inch|km\b|m\b|years?\b|months?\b|days?\b|hours?\b)",
             re.IGNORECASE,
         ),
+    ),
+    (
+        re.compile(r"\bhow (hot|cold|warm)\b|\btemperature\b"),
+        re.compile(r"degree|°|celsius|fahrenheit", re.IGNORECASE),
     ),
     (
         re.compile(r"\b(percent|percentage|share|proportion|rate)\b"),

@@ -68,11 +68,19 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         "other",
         re.compile(r"^\s*(who|what) (is|was|are|were) (?!the |a |an )[a-z]+( [a-z]+)?\s*\??\s*$"),
     ),
-    ("date", re.compile(rf"\b(when|since when|(what|which|in what) ({_DATE_NOUNS}))\b")),
+    (
+        "date",
+        re.compile(
+            rf"\b(when|since when|how (soon|early|late)|(what|which|in what) ({_DATE_NOUNS}))\b"
+        ),
+    ),
+    # "How" and an adjective of measure, either end of its scale: "how old", "how young".
     (
         "number",
         re.compile(
-            r"\bhow (many|much|fast|long|big|large|far|high|quickly|often|wide|thick|heavy|tall|deep|old)\b"
+            r"\bhow (many|much|fast|slow|quickly|long|short|big|large|small|far|near|close|high"
+            r"|low|often|wide|narrow|thick|thin|heavy|light|tall|deep|shallow|old|young|cheap"
+            r"|expensive|costly|hot|cold|warm|strong)\b"
         ),
     ),
     (
