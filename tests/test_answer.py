@@ -7,8 +7,10 @@ from shanxi_qa.answer import (
     failed_checks,
     has_answer_type,
     holds_number,
+    match_weight,
 )
 from shanxi_qa.question import analyse_question
+from shanxi_qa.text import content_terms
 
 
 @pytest.mark.parametrize(
@@ -192,6 +194,9 @@ def test_hard_checks_name_what_is_missing() -> None:
         ("How young are the pupils the grant pays for?", "The grant is 5 million yuan.", False),
         ("How cheap is the ride?", "A ride costs 2 yuan.", True),
         ("How short is the bridge?", "The bridge opened in 2019.", False),
+        # A rise is a rate or a sum, even of an investment.
+        ("How much did investment rise?", "Investment rose 6 percent.", True),
+        ("How much did investment rise?", "Investment rose in 12 cities.", False),
         # "high-speed" names a kind of train, not the speed asked about.
         ("How much is a high-speed train ticket?", "A ticket costs 90 yuan.", True),
         # A photo "PROVIDED TO" the paper names no photographer.
@@ -259,3 +264,23 @@ def test_a_date_is_bound_to_what_the_question_asks_happened(
         if w not in analysis.names
     ]
     assert date_bound(analysis, sentence, predicate) is bound
+
+
+@pytest.mark.parametrize(
+    ("question_word", "text", "matches"),
+    [
+        ("work", "She is a worker at the mill.", True),
+        ("builder", "The bridge was built and the builders left.", True),
+        ("growth", "Sales grow every year.", True),
+        ("payments", "They pay monthly.", False),  # "pay" is too short a base to trust
+        ("mayor", "It opened in May.", False),
+        ("state", "The stations opened.", False),
+        ("developers", "They develop parks.", True),
+    ],
+)
+def test_a_word_matches_its_derived_noun_but_not_a_short_lookalike(
+    question_word: str, text: str, matches: bool
+) -> None:
+    analysis = analyse_question(f"What about the {question_word}?")
+    term = content_terms(question_word)[0]
+    assert (match_weight(analysis, term, set(content_terms(text))) == 1.0) is matches

@@ -87,11 +87,13 @@ _PLACE_WORDS = frozenset(
 # first cue that matches decides: "how young ... public money" asks for an age, not a sum.
 _QUANTITY_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (
-        # "How fast did trade grow?" asks for a rate of growth, not a speed.
+        # "How fast did trade grow?" asks for a rate of growth, not a speed; "how much did
+        # investment rise?" for a rate or a sum, whatever the noun.
         re.compile(
-            r"\bhow (fast|quickly)\b.*\b(grow|grew|grown|expand\w*|increas\w*|rise|rose|climb\w*)\b"
+            r"\bhow (fast|quickly|much)\b.*\b(grow|grew|grown|expand\w*|increas\w*|rise|rose"
+            r"|climb\w*)\b"
         ),
-        re.compile(r"percent|%|fold|times", re.IGNORECASE),
+        re.compile(r"percent|%|fold|times|yuan|dollar|euro|pound|rmb|usd|[$¥€£]", re.IGNORECASE),
     ),
     (
         re.compile(r"\bweigh\w*\b|\bweight\b|\bhow (heavy|light)\b|\bmass\b"),
@@ -207,9 +209,23 @@ class TermStatistics:
         return math.log(1.0 + (self.sentences + 1) / (count + 0.5))
 
 
+# Suffixes that make a noun of a verb without changing its stem: "work"/"worker",
+# "build"/"builder", "pay"/"payment", "grow"/"growth".
+_DERIVING_SUFFIXES = ("er", "or", "ment", "th")
+
+
 def _terms_match(question_term: str, text_terms: set[str]) -> bool:
     if question_term in text_terms:
         return True
+    # A base of four letters at least: "may" + "or" is no "mayor".
+    if len(question_term) >= 4 and any(
+        question_term + suffix in text_terms for suffix in _DERIVING_SUFFIXES
+    ):
+        return True
+    for suffix in _DERIVING_SUFFIXES:
+        base = question_term.removesuffix(suffix)
+        if base != question_term and len(base) >= 4 and base in text_terms:
+            return True
     # Same first six letters: "intelligence"/"intelligent", "transformation"/"transform".
     if len(question_term) >= 6:
         return any(
