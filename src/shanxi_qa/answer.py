@@ -26,6 +26,7 @@ from shanxi_qa.text import (
     STOPWORDS,
     content_terms,
     refers_to_previous,
+    split_sentences,
     stem,
     word_spans,
     words,
@@ -383,6 +384,14 @@ def confidence_weights() -> dict[str, float]:
     return _read_weights(CONFIDENCE_FILE, CONFIDENCE_FEATURES)
 
 
+# How many sentences back a reference ("the company") is followed to the name it stands for.
+_REFERENCE_HOPS = 3
+# "Which province ...?", "what company ...?": a question a definite reference can answer.
+_REFERENCE_QUESTION = re.compile(
+    r"\b(which|what) (province|city|county|region|country|company|firm|enterprise"
+    r"|corporation|carmaker|manufacturer|maker)\b"
+)
+
 _SPEAKER_PRONOUN = re.compile(r"\b(he|she)\s+(said|added|says|noted)\b", re.IGNORECASE)
 
 
@@ -403,6 +412,13 @@ class Answerer:
         best = max(candidates, key=lambda c: c.score)
         confidence = self.confidence(best.features)
         quote = self._quote(best)
+        span = extract_span(analysis, quote.text)
+        referent = self._referent(analysis, best)
+        if referent is not None:
+            # "The province is the largest supplier": the answer is the province named
+            # before, and the quote takes in the sentence that names it.
+            span, named_at = referent
+            quote = self._quote(best, start=named_at)
         if confidence < self.config.abstain_below:
             return Answer(
                 question=question,
@@ -413,7 +429,7 @@ class Answerer:
             )
         return Answer(
             question=question,
-            answer=extract_span(analysis, quote.text),
+            answer=span,
             abstained=False,
             confidence=round(confidence, 3),
             quotes=[quote],
@@ -651,16 +667,59 @@ class Answerer:
             probability = min(probability, HARD_CHECK_CAP)
         return probability
 
-    def _quote(self, candidate: _Candidate) -> Quote:
+    def _referent(
+        self, analysis: QuestionAnalysis, candidate: _Candidate
+    ) -> tuple[str, int] | None:
+        """For "which province ...?" answered by "The province is ...": the name the
+        reference points back to, from the nearest sentence before it in the paragraph
+        that has a name of the asked kind, with that sentence's start."""
+        asked = _REFERENCE_QUESTION.search(analysis.text.lower())
+        if asked is None:
+            return None
+        noun = asked.group(2)
+        document = self.index.documents[candidate.hit.chunk.source]
+        text = document.text
+        if not re.search(rf"\b(?:the|this) {noun}\b", text[candidate.start : candidate.end], re.I):
+            return None
+        block = document.blocks[document.paragraph_of(candidate.start) - 1]
+        before = [
+            s for s in split_sentences(text, block.start, block.end) if s.end <= candidate.start
+        ]
+        # A name of the asked kind first; else one that may be of it ("Volta Motors" reads
+        # like a person's name to the kind guesser).
+        preferences = (
+            (("place",), ("other",))
+            if noun in _PLACE_WORDS
+            else (("organisation",), ("other", "person"))
+        )
+        question_names = set(analysis.names)
+        for sentence in reversed(before[-_REFERENCE_HOPS:]):
+            words_before = text[sentence.start : sentence.end]
+            names = [
+                (words_before[start:end].removesuffix("'s").removesuffix("’s"), kind)
+                for start, end in _capitalised_spans(words_before)
+                for kind in [_name_kind(words_before, (start, end))]
+            ]
+            for kinds in preferences:
+                for name, kind in names:
+                    given = set(name.lower().split()) <= question_names
+                    if kind in kinds and not name.isupper() and not given:
+                        return name, sentence.start
+        return None
+
+    def _quote(self, candidate: _Candidate, start: int | None = None) -> Quote:
+        """The candidate sentence as a quote; from ``start`` when an earlier sentence of its
+        paragraph belongs to the proof."""
         chunk = candidate.hit.chunk
         document = self.index.documents[chunk.source]
-        paragraph_number = document.paragraph_of(candidate.start)
+        start = candidate.start if start is None else start
+        paragraph_number = document.paragraph_of(start)
         block = document.blocks[paragraph_number - 1]
         return Quote(
-            text=document.text[candidate.start : candidate.end],
+            text=document.text[start : candidate.end],
             source=chunk.source,
             paragraph=paragraph_number,
-            start=candidate.start,
+            start=start,
             end=candidate.end,
             score=round(candidate.score, 4),
             context=document.text[block.start : block.end],
