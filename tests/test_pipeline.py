@@ -270,3 +270,22 @@ def test_which_company_is_answered_by_the_name_the_company_points_back_to(
     # A sentence that names its subject keeps its own span and quote.
     result = pipeline.ask("Which city bought 40 buses in 2023?")
     assert result.quotes[0].text == "The city bought 40 buses in 2023."
+
+
+def test_where_is_it_based_needs_a_place_not_the_word_based(pipeline: Pipeline) -> None:
+    from shanxi_qa.answer import failed_checks
+    from shanxi_qa.question import analyse_question
+
+    def checks(question: str, sentence: str) -> list[str]:
+        analysis = analyse_question(question)
+        features = pipeline.answerer.features(analysis, sentence, sentence, set(), 0.5)
+        return failed_checks(features)
+
+    assert (
+        checks("Where is Volta Motors based?", "Volta Motors, a tram maker in Harbor City.") == []
+    )
+    assert checks("When did the Volta Motors merger happen?", "Volta Motors merged in 2019.") == []
+    # A verb that says what happened still has to be there.
+    assert checks("When was Volta Motors founded?", "Volta Motors, a tram maker in 2019.") == [
+        "only the names of the question are in the sentence"
+    ]

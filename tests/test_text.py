@@ -102,6 +102,8 @@ def test_content_terms_drop_stopwords() -> None:
         ("The company has won praise abroad.", True),
         ("Volta Motors builds trams.", False),
         ("The report was delivered in May.", False),  # a report is not a named thing
+        ("In this process, innovation is crucial.", True),
+        ("Sales will grow this year.", False),  # "this year" is now, not the sentence before
     ],
 )
 def test_refers_to_previous(sentence: str, points_back: bool) -> None:

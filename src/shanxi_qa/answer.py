@@ -564,10 +564,13 @@ class Answerer:
         )
         # The question's words that are not names: mostly what it asks about or does.
         names = set(analysis.names)
+        # "Where is X based?" is answered by "X, a company in Y": the verb only says that
+        # a place is asked for, as "happen" says a time is.
+        empty_verbs = _EMPTY_VERBS.get(analysis.answer_type, frozenset())
         predicate = [
             t
             for w, t in zip(analysis.content_words, analysis.terms, strict=True)
-            if w not in names and not _page_word(w)
+            if w not in names and not _page_word(w) and w not in empty_verbs
         ]
         own_novel = [t for t in own_terms if not match_weight(analysis, t, set(analysis.terms))]
         return {
@@ -791,6 +794,10 @@ def _has_quantity(text: str, required: re.Pattern[str]) -> bool:
 
 # Words that say what kind of answer is wanted, not what it is about: "what kind of",
 # "what is the name of".
+_EMPTY_VERBS: dict[AnswerType, frozenset[str]] = {
+    "place": frozenset("based located situated sited lie lies sit sits find found".split()),
+    "date": frozenset("happen happens happened occur occurs occurred".split()),
+}
 _EMPTY_QUESTION_WORDS = frozenset("kind kinds type types sort sorts name names call called".split())
 
 

@@ -182,6 +182,16 @@ _DEFINITE_REFERENCE = re.compile(
 )
 
 
+# "In this process, innovation is crucial": a demonstrative points back too, except to a
+# time ("this year" is now, not the sentence before).
+_DEMONSTRATIVE = re.compile(
+    r"\b(?:this|these|those) (?!(?:year|years|month|months|week|weeks|day|days|time|times"
+    r"|morning|afternoon|evening|season|quarter|spring|summer|autumn|winter|decade|century)\b)"
+    r"[a-z]+",
+    re.IGNORECASE,
+)
+
+
 def refers_to_previous(sentence: str, previous: str) -> bool:
     """Does ``sentence`` point back to ``previous`` ("It features ...", "... she said",
     a quotation, "the company")?"""
@@ -191,6 +201,7 @@ def refers_to_previous(sentence: str, previous: str) -> bool:
             _PRONOUN_START.search(sentence)
             or _PRONOUN_ANY.search(sentence)
             or _DEFINITE_REFERENCE.search(sentence)
+            or _DEMONSTRATIVE.search(sentence)
             or sentence.lstrip().startswith(('"', "“"))
         )
     )
