@@ -48,6 +48,12 @@ from shanxi_qa.text import content_terms
             "108,000",
         ),
         ("How many trams will run?", "Trams will run by 2025, the plan says.", "2025"),
+        # A year, comma or not, answers "when"; the count beside it answers "how many".
+        (
+            "How many trams have run?",
+            "Since the launch in 2017, the number of trams reached 87 by 2024.",
+            "87",
+        ),
         # "in August" is a time, not a place.
         (
             "Where was the line tested?",
@@ -179,6 +185,13 @@ def test_hard_checks_name_what_is_missing() -> None:
         # A measure counts something else than what "how many" asks about...
         ("How many pipes make up the tube?", "Each pipe is 6 meters wide.", False),
         ("How many children does she have?", "She serves children below 3 years old.", False),
+        # An age counts no institutions.
+        (
+            "How many nurseries get funds?",
+            "Nurseries for children under the age of 3 get funds.",
+            False,
+        ),
+        ("How many nurseries get funds?", "Some 40 nurseries for children aged 2 get funds.", True),
         # ... unless the question counts in it.
         ("How many square kilometers does it cover?", "It covers 12 square kilometers.", True),
         # "how thick" asks for a thickness, and a count of sheets is not one.
@@ -276,6 +289,8 @@ def test_a_date_is_bound_to_what_the_question_asks_happened(
         ("mayor", "It opened in May.", False),
         ("state", "The stations opened.", False),
         ("developers", "They develop parks.", True),
+        ("supply", "It is the largest supplier.", True),
+        ("suppliers", "They supply power.", True),
     ],
 )
 def test_a_word_matches_its_derived_noun_but_not_a_short_lookalike(

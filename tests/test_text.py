@@ -71,6 +71,16 @@ def test_words_split_compounds_and_drop_possessives() -> None:
     ]
 
 
+def test_stem_strips_the_adverb_ly_but_not_from_nouns_and_verbs_ending_in_it() -> None:
+    assert [stem(w) for w in ["quickly", "supply", "supplies", "family", "assembly"]] == [
+        "quick",
+        "supply",
+        "supply",
+        "family",
+        "assembly",
+    ]
+
+
 def test_stem_conflates_inflections() -> None:
     assert [
         stem(w) for w in ["mines", "mine", "reached", "reaching", "planned", "cities", "bus"]

@@ -227,6 +227,11 @@ def _terms_match(question_term: str, text_terms: set[str]) -> bool:
         base = question_term.removesuffix(suffix)
         if base != question_term and len(base) >= 4 and base in text_terms:
             return True
+    # "supply"/"supplier", "carry"/"carrier": a final y turns to i before -er.
+    if len(question_term) >= 5 and question_term.endswith("y"):
+        return question_term[:-1] + "ier" in text_terms
+    if len(question_term) >= 6 and question_term.endswith("ier"):
+        return question_term[:-3] + "y" in text_terms
     # Same first six letters: "intelligence"/"intelligent", "transformation"/"transform".
     if len(question_term) >= 6:
         return any(
@@ -768,6 +773,16 @@ def _number_spans(question: str, sentence: str) -> list[tuple[int, int]]:
             continue
         # "How many children" is not answered by "3 years" nor "how many pipes" by
         # "6 meters": a measure counts something else, unless the question asks for it.
+        # "under the age of 3", "3 years old": an age, which counts no children.
+        if (
+            counted is not None
+            and not counted & {"year", "age", "old"}
+            and (
+                re.search(r"\b(age of|aged|ages)\s+$", sentence[: match.start()].lower())
+                or re.match(r"\s*(-\s*)?years?(\s+|-)old\b", sentence[match.end() :].lower())
+            )
+        ):
+            continue
         unit = sentence[match.end() : end].split()
         if (
             counted is not None
@@ -1057,7 +1072,7 @@ def extract_span(analysis: QuestionAnalysis, sentence: str) -> str:
     ]
     if analysis.answer_type == "number":
         # A bare year answers "when", not "how many".
-        counts = [(s, e) for s, e in spans if not re.fullmatch(r"(19|20)\d{2}", sentence[s:e])]
+        counts = [(s, e) for s, e in spans if not re.fullmatch(r"(19|20)\d{2},?", sentence[s:e])]
         spans = counts or spans
     if spans:
         # The answer stands by what the question asks about, not by the names it mentions.

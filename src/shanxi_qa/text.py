@@ -151,6 +151,9 @@ def stem(word: str) -> str:
         ("s", ""),
         ("ly", ""),
     ):
+        # "supply", "family", "assembly" end in -ly but are no adverbs.
+        if suffix == "ly" and word.endswith(("ply", "bly", "ily")):
+            continue
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             if suffix == "s" and word.endswith(("ss", "us", "is")):
                 return word
