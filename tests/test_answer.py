@@ -207,6 +207,7 @@ def test_hard_checks_name_what_is_missing() -> None:
         ("How young are the pupils the grant pays for?", "The grant is 5 million yuan.", False),
         ("How cheap is the ride?", "A ride costs 2 yuan.", True),
         ("How short is the bridge?", "The bridge opened in 2019.", False),
+        ("What growth in investment is planned?", "Investment is to grow 6 percent.", True),
         # A rise is a rate or a sum, even of an investment.
         ("How much did investment rise?", "Investment rose 6 percent.", True),
         ("How much did investment rise?", "Investment rose in 12 cities.", False),

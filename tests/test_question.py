@@ -167,3 +167,11 @@ def test_a_later_wh_word_sets_no_type_and_how_adjectives_ask_for_measures(
     question: str, answer_type: str
 ) -> None:
     assert analyse_question(question).answer_type == answer_type
+
+
+def test_a_target_or_forecast_is_the_standing_of_a_figure_not_what_it_measures() -> None:
+    analysis = analyse_question("What ridership growth target did the city set?")
+    assert (analysis.answer_type, analysis.focus) == ("number", ("ridership", "growth"))
+    assert analyse_question("What were the trams worth in dollars?").answer_type == "number"
+    # "worth mentioning" is no value.
+    assert analyse_question("What is worth mentioning about the trams?").answer_type == "other"

@@ -92,7 +92,7 @@ _QUANTITY_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         # investment rise?" for a rate or a sum, whatever the noun.
         re.compile(
             r"\bhow (fast|quickly|much)\b.*\b(grow|grew|grown|expand\w*|increas\w*|rise|rose"
-            r"|climb\w*)\b"
+            r"|climb\w*)\b|\b(what|which)\s+(\S+\s+){0,3}?(growth|increase|rise)\b"
         ),
         re.compile(r"percent|%|fold|times|yuan|dollar|euro|pound|rmb|usd|[$¥€£]", re.IGNORECASE),
     ),

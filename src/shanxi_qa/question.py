@@ -87,7 +87,7 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         "number",
         re.compile(
             rf"\b(what|which)\b(\s+\S+){{0,3}}?\s+(?<!\d\s)({_NUMBER_NOUNS})\b|\b(top|maximum|max) speed\b"
-            rf"|^\s*({_NUMBER_NOUNS})\b"
+            rf"|^\s*({_NUMBER_NOUNS})\b|\b(what|how much)\b.*\bworth\b(?! \w+ing)"
         ),
     ),
     # "the goal for growth" is a target; "the goal of the plan" a purpose.
@@ -125,6 +125,11 @@ _CALENDAR = frozenset(
     jan feb mar apr jun jul aug sep sept oct nov dec
     monday tuesday wednesday thursday friday saturday sunday
     """.split()
+)
+
+# Nouns for the standing of a figure (planned, expected), not for what it measures.
+_PLAN_STEMS = frozenset(
+    stem(noun) for noun in "target goal aim forecast projection estimate objective plan".split()
 )
 
 _KIND_WORDS = frozenset("kind kinds type types sort sorts form forms name names".split())
@@ -222,6 +227,10 @@ def analyse_question(question: str) -> QuestionAnalysis:
             content_words.append(word)
 
     focus = _focus(text)
+    if answer_type == "number" and len(focus) > 1 and focus[-1] in _PLAN_STEMS:
+        # "What GDP growth target ...?": the figure is a target, which a sentence may call a
+        # projection; what is measured is the growth.
+        focus = focus[:-1]
     focus_strict = bool(
         focus
         and re.search(
