@@ -47,7 +47,7 @@ from shanxi_qa.text import content_terms
             "The number of 5G masts reached 108,000, the report said.",
             "108,000",
         ),
-        ("How many trams will run?", "Trams will run by 2025, the plan says.", "2025"),
+        ("How many trams will run?", "By 2025, 40 trams will run, the plan says.", "40"),
         # A year, comma or not, answers "when"; the count beside it answers "how many".
         (
             "How many trams have run?",
@@ -185,6 +185,12 @@ def test_hard_checks_name_what_is_missing() -> None:
         # A measure counts something else than what "how many" asks about...
         ("How many pipes make up the tube?", "Each pipe is 6 meters wide.", False),
         ("How many children does she have?", "She serves children below 3 years old.", False),
+        # The day of a date before a comma is no count.
+        (
+            "How many factories are listed?",
+            "It was listed on Oct 8, the first such factory.",
+            False,
+        ),
         # An age counts no institutions.
         (
             "How many nurseries get funds?",

@@ -289,3 +289,23 @@ def test_where_is_it_based_needs_a_place_not_the_word_based(pipeline: Pipeline) 
     assert checks("When was Volta Motors founded?", "Volta Motors, a tram maker in 2019.") == [
         "only the names of the question are in the sentence"
     ]
+
+
+def test_a_year_the_question_insists_on_must_be_in_the_sentences_own_paragraph(
+    pipeline: Pipeline,
+) -> None:
+    from shanxi_qa.question import analyse_question
+
+    analysis = analyse_question("What share of power was green in 2024?")
+    sentence = "Green power should reach 50 percent of power this year."
+    neighbour = "Trade grew in 2024. "
+
+    def numbers_missing(paragraph: str) -> float:
+        features = pipeline.answerer.features(
+            analysis, sentence, neighbour + sentence, set(), 0.5, paragraph=paragraph
+        )
+        return features["numbers_missing"]
+
+    # The chunk holds 2024, but only in the paragraph before.
+    assert numbers_missing(sentence) == 1.0
+    assert numbers_missing("In 2024, the plan was set. " + sentence) == 0.0

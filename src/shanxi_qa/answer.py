@@ -56,7 +56,7 @@ _MEASURE_UNITS = _UNITS - frozenset("people persons times fold places points".sp
 _SCALES = r"(?:\s(?:hundred|thousand|million|billion|trillion))?"
 _NUMBER = re.compile(
     r"(?:\b(?:more than|less than|about|around|nearly|over|almost|up to|approximately)\s)?"
-    rf"(?:\$|¥|€|£)?\b\d[\d,]*(?:\.\d+)?(?:%)?{_SCALES}"
+    rf"(?:\$|¥|€|£)?\b\d(?:[\d,]*\d)?(?:\.\d+)?(?:%)?{_SCALES}"
     r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
     r"hundred|thousand|twofold|threefold|fourfold|first|second|third|fourth|fifth|tenth)\b"
     r"(?:\s(?:places|times|percent))?",
@@ -458,7 +458,8 @@ class Answerer:
             context_terms = set(content_terms(context))
             for sentence_index, sentence in enumerate(chunk.sentences):
                 text = document.text[sentence.start : sentence.end]
-                kind = document.blocks[document.paragraph_of(sentence.start) - 1].kind
+                paragraph = document.blocks[document.paragraph_of(sentence.start) - 1]
+                kind = paragraph.kind
                 row = self.index.sentence_row(chunk.chunk_id, sentence_index)
                 previous = self._previous_sentence(chunk.chunk_id, sentence_index)
                 # A sentence that points back is also read with the one it points to.
@@ -474,6 +475,7 @@ class Answerer:
                     dense,
                     previous=previous,
                     antecedent=document.text[max(0, sentence.start - 600) : sentence.start],
+                    paragraph=document.text[paragraph.start : paragraph.end],
                     block_cue=bool(BLOCK_CUES.get(kind, frozenset()) & question_words),
                 )
                 features["retrieval"] = hit.score
@@ -511,6 +513,7 @@ class Answerer:
         previous: str = "",
         block_cue: bool = False,
         antecedent: str = "",
+        paragraph: str = "",
     ) -> dict[str, float]:
         """What the abstention decision looks at, for one candidate sentence.
 
@@ -521,11 +524,15 @@ class Answerer:
         own_terms = set(content_terms(sentence))
         sentence_terms = set(own_terms)
         lowered, context_lowered = sentence.lower(), context.lower()
+        # A number the question insists on ("in 2024") must be said in the sentence's own
+        # paragraph, not in a neighbour the chunk happens to hold.
+        numbers_at = (paragraph or context).lower()
         refers_back = refers_to_previous(sentence, previous)
         if refers_back:
             sentence_terms |= set(content_terms(previous))
             lowered += " " + previous.lower()
             context_lowered += " " + previous.lower() + " " + antecedent.lower()
+            numbers_at += " " + previous.lower()
         # Words for a photo say where to look, not what the passage says: a caption does
         # not contain the word "photo".
         asked = [
@@ -615,7 +622,7 @@ class Answerer:
             "strict_focus_missing": strict_focus_missing,
             "novel_terms": self.novel_share(analysis),
             "numbers_missing": float(
-                sum(1 for number in analysis.numbers if not holds_number(context_lowered, number))
+                sum(1 for number in analysis.numbers if not holds_number(numbers_at, number))
             ),
             "names_missing": float(
                 sum(
