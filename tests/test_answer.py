@@ -219,6 +219,13 @@ def test_hard_checks_name_what_is_missing() -> None:
         ("How much did investment rise?", "Investment rose in 12 cities.", False),
         # "high-speed" names a kind of train, not the speed asked about.
         ("How much is a high-speed train ticket?", "A ticket costs 90 yuan.", True),
+        # "Which county" wants a name called a county, not any place.
+        ("In which county is the line?", "The line is in Eastbay county.", True),
+        ("In which county is the line?", "The line is the first in China.", False),
+        ("Which city is Eastbay in?", "It lies in the coastal city of Harbor.", True),
+        # How far up a ranking: places.
+        ("How far did the city climb in the ranking?", "It rose five places.", True),
+        ("How far did the city climb in the ranking?", "It rose in 2024.", False),
         # A photo "PROVIDED TO" the paper names no photographer.
         ("Who took the photo of the bridge?", "The new bridge. PROVIDED TO CITY NEWS", False),
         ("Who took the photo of the bridge?", "The new bridge. ANNA LEE / CITY NEWS", True),

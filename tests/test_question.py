@@ -175,3 +175,12 @@ def test_a_target_or_forecast_is_the_standing_of_a_figure_not_what_it_measures()
     assert analyse_question("What were the trams worth in dollars?").answer_type == "number"
     # "worth mentioning" is no value.
     assert analyse_question("What is worth mentioning about the trams?").answer_type == "other"
+
+
+def test_a_quantity_no_unit_tells_apart_stays_the_focus() -> None:
+    analysis = analyse_question("What is the population of Harbor City?")
+    assert (analysis.answer_type, analysis.focus) == ("number", ("population",))
+    analysis = analyse_question("What was the city's tram revenue in 2023?")
+    assert (analysis.answer_type, analysis.focus[-1]) == ("number", "revenu")
+    # A speed is told by its unit, so the sentence need not say "speed".
+    assert analyse_question("What is the speed of the tram?").focus == ()

@@ -126,7 +126,8 @@ _QUANTITY_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             r"\bhow (long|short|far|near|close|wide|narrow|tall|high|deep|shallow)\b|\b(length|distance|diameter|width|height|depth)\b"
         ),
         re.compile(
-            r"\b(kilomet|met|mile|feet|foot|inch|km\b|m\b|years?\b|months?\b|days?\b|hours?\b)",
+            r"\b(kilomet|met|mile|feet|foot|inch|km\b|m\b|years?\b|months?\b|days?\b|hours?\b"
+            r"|places?\b|positions?\b|spots?\b|notch)",
             re.IGNORECASE,
         ),
     ),
@@ -938,7 +939,25 @@ def has_answer_type(analysis: QuestionAnalysis, sentence: str) -> bool:
         ]
         if anchors:
             spans = [span for span in spans if _distance(span, anchors) <= 150]
+    kind = _PLACE_KIND_QUESTION.search(question)
+    if analysis.answer_type == "place" and kind:
+        # "Which county ...?" wants a name called a county: "Yanggao county", "the county
+        # of Tianzhen"; "in China" is a place but not the county asked for.
+        word = kind.group(1)
+        noun = (
+            re.sub(r"(ies|y)$", "(?:y|ies)", word)
+            if word.endswith(("ies", "y"))
+            else word.removesuffix("s") + "s?"
+        )
+        named = re.compile(rf"\b[A-Z][\w'’-]*\s+{noun}\b|\b{noun}\s+of\s+[A-Z]")
+        return any(named.search(sentence[max(0, s - 30) : e + 30]) for s, e in spans)
     return bool(spans)
+
+
+_PLACE_KIND_QUESTION = re.compile(
+    r"\b(?:which|what)\s+(county|counties|city|cities|province|provinces|country|countries"
+    r"|district|districts|village|villages|town|towns|region|regions)\b"
+)
 
 
 def count_bound(analysis: QuestionAnalysis, sentence: str) -> bool:

@@ -13,9 +13,12 @@ from shanxi_qa.text import STOPWORDS, stem, words
 
 AnswerType = Literal["number", "date", "person", "place", "organisation", "reason", "other"]
 
+# Quantities no unit tells apart: the sentence must name them ("the population of ...").
+_MEASURED_THINGS = "output|revenue|population|reserves|turnover|income|profit|budget"
 _NUMBER_NOUNS = (
     "number|amount|total|percentage|percent|share|proportion|rate|speed|capacity|volume|diameter"
     "|length|size|value|figure|count|quantity|growth|increase|price|cost|height|width|distance"
+    f"|{_MEASURED_THINGS}"
 )
 _PERSON_NOUNS = (
     "person|people|governor|mayor|official|deputy|deputies|engineer|reporter|journalist|author"
@@ -49,11 +52,14 @@ _KEYWORD_HEADS: tuple[tuple[AnswerType, frozenset[str]], ...] = (
 )
 
 # Stems of the nouns that name an answer type ("which year", "which province", "which carmaker").
-_TYPE_NOUN_STEMS = frozenset(
-    stem(noun)
-    for nouns in (_NUMBER_NOUNS, _PERSON_NOUNS, _PLACE_NOUNS, _ORG_NOUNS, _DATE_NOUNS)
-    for noun in nouns.split("|")
-) | {"level"}
+_TYPE_NOUN_STEMS = (
+    frozenset(
+        stem(noun)
+        for nouns in (_NUMBER_NOUNS, _PERSON_NOUNS, _PLACE_NOUNS, _ORG_NOUNS, _DATE_NOUNS)
+        for noun in nouns.split("|")
+    )
+    | {"level"}
+) - {stem(noun) for noun in _MEASURED_THINGS.split("|")}
 
 # Ordered: the first pattern that matches decides the type.
 _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
@@ -86,7 +92,7 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (
         "number",
         re.compile(
-            rf"\b(what|which)\b(\s+\S+){{0,3}}?\s+(?<!\d\s)({_NUMBER_NOUNS})\b|\b(top|maximum|max) speed\b"
+            rf"\b(what|which)\b(\s+\S+){{0,4}}?\s+(?<!\d\s)({_NUMBER_NOUNS})\b|\b(top|maximum|max) speed\b"
             rf"|^\s*({_NUMBER_NOUNS})\b|\b(what|how much)\b.*\bworth\b(?! \w+ing)"
         ),
     ),
