@@ -53,7 +53,7 @@ from shanxi_qa.text import STOPWORDS, content_terms, corpus_names, refers_to_pre
 
 # Bump when the cleaner, chunker or file layout changes what an index holds.
 # 3: the manifest records the size and sha256 of every index file.
-FORMAT_VERSION = 9
+FORMAT_VERSION = 10
 CORPUS_SUFFIXES = (".txt", ".md")
 MANIFEST_FILE = "manifest.json"
 BM25_FILES = tuple(

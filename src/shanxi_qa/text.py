@@ -180,7 +180,8 @@ _PRONOUN_ANY = re.compile(r"\b(he|she|they)\s+(said|added|says|noted)\b", re.IGN
 # where it was named.
 _DEFINITE_REFERENCE = re.compile(
     r"\b(?:the|this|that) (?:company|firm|enterprise|corporation|carmaker|manufacturer|maker"
-    r"|province|city|county|region|laboratory|lab|plant|facility|project|system)\b",
+    r"|province|city|county|region|laboratory|lab|plant|facility|project|system|service"
+    r"|initiative|scheme|programme|program)\b",
     re.IGNORECASE,
 )
 
