@@ -7,6 +7,7 @@ from shanxi_qa.answer import (
     failed_checks,
     has_answer_type,
     holds_number,
+    left_unnamed,
     match_weight,
 )
 from shanxi_qa.question import analyse_question
@@ -147,8 +148,12 @@ def test_hard_checks_name_what_is_missing() -> None:
         "date_question": 0.0,
         "date_bound": 0.0,
         "asked_terms": 2.0,
+        "left_unnamed": 0.0,
     }
     assert failed_checks(base) == []
+    assert failed_checks({**base, "left_unnamed": 1.0}) == [
+        "the sentence mentions the thing but never names it"
+    ]
     # "what is the name of": nothing to look for.
     assert failed_checks({**base, "asked_terms": 0.0}) == ["the question names nothing to look for"]
     assert failed_checks({**base, "date_question": 1.0}) == ["the date is for something else"]
@@ -313,3 +318,28 @@ def test_a_word_matches_its_derived_noun_but_not_a_short_lookalike(
     analysis = analyse_question(f"What about the {question_word}?")
     term = content_terms(question_word)[0]
     assert (match_weight(analysis, term, set(content_terms(text))) == 1.0) is matches
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "unnamed"),
+    [
+        # "a tram depot" speaks of the depot without naming it.
+        (
+            "What is the name of the depot in Eastbay?",
+            "Trams rest at a big depot in Eastbay.",
+            True,
+        ),
+        ("What is the name of Jo Lin's tram company?", "Jo Lin works at a tram company.", True),
+        # A name beside it, in apposition, in the noun phrase, or after "called".
+        ("What is the name of the depot in Eastbay?", "Westyard, a big depot in Eastbay.", False),
+        ("What is the name of the plan?", 'It made a "one-plus-N" plan.', False),
+        ("What is the name of the depot?", "They built a depot called Westyard.", False),
+        # "the depot" may be named before; other checks look after that.
+        ("What is the name of the depot?", "The depot is in Eastbay.", False),
+        ("Where is the depot?", "Trams rest at a big depot.", False),
+    ],
+)
+def test_a_thing_whose_name_is_asked_must_be_named(
+    question: str, sentence: str, unnamed: bool
+) -> None:
+    assert left_unnamed(question, sentence) is unnamed

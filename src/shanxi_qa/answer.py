@@ -340,6 +340,8 @@ def failed_checks(features: dict[str, float]) -> list[str]:
         failed.append("a number in the question is absent")
     if not features["asked_terms"]:
         failed.append("the question names nothing to look for")
+    if features["left_unnamed"]:
+        failed.append("the sentence mentions the thing but never names it")
     if features["date_question"] and not features["date_bound"] and not features["type_missing"]:
         failed.append("the date is for something else")
     return failed
@@ -598,6 +600,7 @@ class Answerer:
                 and _NAMED.search(sentence) is not None
             ),
             "date_question": float(analysis.answer_type == "date"),
+            "left_unnamed": float(left_unnamed(analysis.text, sentence)),
             "asked_terms": float(
                 len([w for w in analysis.content_words if w not in _EMPTY_QUESTION_WORDS])
             ),
@@ -911,6 +914,57 @@ _REASON = re.compile(
     r"|(?<!according )(?<!due )(?<!owing )(?<!thanks )(?<!up )\bto (?!the\b|a\b|an\b|be\b|its\b|their\b)[a-z]+",
     re.IGNORECASE,
 )
+
+
+_NAME_OF = re.compile(r"\bname of\s+(.*)", re.IGNORECASE)
+
+
+def _named_head(question: str) -> str | None:
+    """The noun whose name is asked: "the name of Fu Lijing's steel company" -> "company";
+    the phrase ends at a function word or a name ("... company Fu Lijing works for")."""
+    asked = _NAME_OF.search(question)
+    if asked is None:
+        return None
+    head = None
+    for word in re.findall(r"[\w'’-]+", asked.group(1)):
+        if re.search(r"['’]s$", word):
+            head = None  # a possessor: what follows is the thing
+            continue
+        if word.lower() in STOPWORDS or word[0].isupper():
+            if head is not None:
+                break
+            continue
+        head = word.lower()
+    return head
+
+
+def left_unnamed(question: str, sentence: str) -> bool:
+    """Does the sentence speak of the thing whose name is asked only as "a steel company",
+    "a huge solar farm", with no name beside it ("Fechnology, a high-tech company" names it)?"""
+    head = _named_head(question)
+    if head is None:
+        return False
+    head = head.removesuffix("s")
+    mentions = list(
+        re.finditer(
+            rf"\b(a|an|the|its|their)\s+((?:[\w\"“”'-]+\s+){{0,3}}){head}s?\b", sentence, re.I
+        )
+    )
+    if not mentions:
+        return False
+    for mention in mentions:
+        modifiers = mention.group(2)
+        before = sentence[: mention.start()]
+        after = sentence[mention.end() :]
+        named = (
+            mention.group(1).lower() not in ("a", "an")
+            or re.search(r"[A-Z\"“]", modifiers)
+            or re.search(r"[A-Z][\w'’-]*,\s*$", before)  # "Fechnology, a company"
+            or re.match(r"\s*(?:,\s*)?(?:called|named|known as|dubbed)\b", after)
+        )
+        if named:
+            return False
+    return True
 
 
 def has_reason(sentence: str) -> bool:
