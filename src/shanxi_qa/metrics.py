@@ -3,7 +3,8 @@
 Every metric returns a dict with ``score`` (the mean over questions) and
 ``individual_scores`` (one float per question, in input order), in the style of
 Haystack's evaluators. :func:`abstention` adds its precision, recall, F1 and the
-count of wrong abstentions.
+count of wrong abstentions. :func:`expected_calibration_error` and
+:func:`reliability_bins` measure how well confidences match correctness.
 
 Conventions shared by the answer metrics (:func:`exact_match`, :func:`f1`,
 :func:`answer_hit`):
@@ -29,14 +30,17 @@ from typing import TypedDict
 __all__ = [
     "AbstentionResult",
     "MetricResult",
+    "ReliabilityBin",
     "abstention",
     "answer_hit",
     "exact_match",
+    "expected_calibration_error",
     "f1",
     "mrr",
     "normalize_answer",
     "percentile",
     "recall_at_k",
+    "reliability_bins",
 ]
 
 
@@ -52,6 +56,14 @@ class AbstentionResult(TypedDict):
     wrong_abstentions: int
     score: float
     individual_scores: list[float]
+
+
+class ReliabilityBin(TypedDict):
+    low: float
+    high: float
+    count: int
+    confidence: float  # mean confidence in the bin (0 when empty)
+    accuracy: float  # share correct in the bin (0 when empty)
 
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -229,3 +241,45 @@ def percentile(values: list[float], q: float) -> float:
     upper = min(lower + 1, len(ordered) - 1)
     fraction = position - lower
     return ordered[lower] + (ordered[upper] - ordered[lower]) * fraction
+
+
+def reliability_bins(
+    confidences: Sequence[float], correct: Sequence[bool], bins: int = 10
+) -> list[ReliabilityBin]:
+    """Equal-width confidence bins over [0, 1]: count, mean confidence and accuracy of each.
+
+    Bin ``i`` holds confidences in ``[i/bins, (i+1)/bins)``; the last bin also holds 1.0.
+    Confidences outside [0, 1] are clipped into it.
+    """
+    if bins < 1:
+        raise ValueError(f"bins must be at least 1, got {bins}")
+    _check_lengths(confidences, correct)
+    members: list[list[tuple[float, bool]]] = [[] for _ in range(bins)]
+    for confidence, right in zip(confidences, correct, strict=True):
+        clipped = min(max(float(confidence), 0.0), 1.0)
+        members[min(int(clipped * bins), bins - 1)].append((clipped, bool(right)))
+    return [
+        {
+            "low": i / bins,
+            "high": (i + 1) / bins,
+            "count": len(group),
+            "confidence": _mean([c for c, _ in group]),
+            "accuracy": _mean([float(r) for _, r in group]),
+        }
+        for i, group in enumerate(members)
+    ]
+
+
+def expected_calibration_error(
+    confidences: Sequence[float], correct: Sequence[bool], bins: int = 10
+) -> float:
+    """ECE: the count-weighted mean gap between accuracy and mean confidence per bin (0..1).
+
+    ``confidences[i]`` is the probability the system gives that its output ``i`` is right and
+    ``correct[i]`` whether it was; bins as :func:`reliability_bins`. Empty input gives 0.0.
+    """
+    table = reliability_bins(confidences, correct, bins)
+    total = sum(b["count"] for b in table)
+    if not total:
+        return 0.0
+    return sum(b["count"] * abs(b["accuracy"] - b["confidence"]) for b in table) / total
