@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint typecheck unit eval bench browser-deps clean
+.PHONY: setup run test lint typecheck unit eval bench browser-deps clean train-reader fit-decision
 
 setup: $(STAMP)
 
@@ -39,6 +39,15 @@ eval: setup
 
 bench: setup
 	$(PY) -m shanxi_qa bench
+
+# Rebuild the shipped reader (about 40 minutes on 2 cores; resumes from build/reader/), then
+# refit the answer-or-abstain model on questions the reader was not trained on.
+train-reader: setup
+	HF_HUB_OFFLINE=1 $(PY) eval/train_reader.py --log build/reader/train.log
+	$(MAKE) fit-decision
+
+fit-decision: setup
+	HF_HUB_OFFLINE=1 $(PY) eval/fit_decision.py
 
 clean:
 	rm -rf index/current index/build-* index/.current-* .pytest_cache .mypy_cache .ruff_cache
