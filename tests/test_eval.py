@@ -58,3 +58,19 @@ def test_pipeline_passes_the_quality_gate_on_the_gold_set(seed_index: Path) -> N
     report = evaluate(pipeline, load_gold(DEFAULT_GOLD))
     assert gate_failures(report) == []
     assert report["modes"]["hybrid"]["mrr"] >= MRR_FLOOR
+
+
+# The reader's own dev split: articles of eval/squad2/ it was never trained on (see
+# eval/train_reader.py), asked at the document level.
+SQUAD_DEV = Path(__file__).resolve().parents[1] / "eval" / "squad2" / "train-10-articles.json"
+SQUAD_GATE = {"HasAns_f1": 38.0, "NoAns_accuracy": 25.0, "f1": 35.0}
+
+
+@pytest.mark.model
+def test_the_reader_generalises_to_held_out_squad_articles(tmp_path: Path) -> None:
+    from shanxi_qa.squad import evaluate_squad, load_squad, select_articles
+
+    articles = select_articles(load_squad(SQUAD_DEV), "Spectre_(2015_film),To_Kill_a_Mockingbird")
+    report = evaluate_squad(articles, tmp_path, paragraphs="odd")
+    for metric, floor in SQUAD_GATE.items():
+        assert report[metric] >= floor, (metric, report[metric])

@@ -12,15 +12,24 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
+from shanxi_qa.decide import (
+    DECISION_FEATURES,
+    Decision,
+    decide,
+    decision_weights,
+    span_share,
+)
 from shanxi_qa.embed import Vectors
 from shanxi_qa.index import LoadedIndex, previous_sentence
 from shanxi_qa.question import ORDINALS, AnswerType, QuestionAnalysis
+from shanxi_qa.read import Passage, shared_reader
 from shanxi_qa.records import Answer, Hit, Quote
 from shanxi_qa.text import (
     STOPWORDS,
@@ -174,10 +183,20 @@ _PLACE_PREPOSITIONS = frozenset(["in", "at", "from", "near", "to", "across", "of
 class AnswerConfig:
     """Answering settings, checked where they enter."""
 
-    abstain_below: float = 0.5
+    abstain_below: float | None = None  # None: the line fitted with the decision model
+    passages: int = 3  # best-ranked sentences the reader reads
+    neighbours: int = 1  # sentences each side of each, within its paragraph
+    read: Literal["sentences", "chunks"] = "sentences"  # what a passage is built from
+    narrow: bool = True  # narrow a typed answer to the value of its type
+    ranking_weight: float = 1.0  # weight of log(ranker probability) beside the span score
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.abstain_below <= 1.0:
+        if self.passages < 1 or self.neighbours < 0:
+            raise ValueError(
+                "passages must be at least 1 and neighbours at least 0. "
+                f"Currently, passages is {self.passages} and neighbours is {self.neighbours}"
+            )
+        if self.abstain_below is not None and not 0.0 <= self.abstain_below <= 1.0:
             raise ValueError(
                 "abstain_below must be within [0, 1]. "
                 f"Currently, abstain_below is {self.abstain_below}"
@@ -392,15 +411,21 @@ def confidence_weights() -> dict[str, float]:
     return _read_weights(CONFIDENCE_FILE, CONFIDENCE_FEATURES)
 
 
-# How many sentences back a reference ("the company") is followed to the name it stands for.
-_REFERENCE_HOPS = 3
-# "Which province ...?", "what company ...?": a question a definite reference can answer.
-_REFERENCE_QUESTION = re.compile(
-    r"\b(which|what) (province|city|county|region|country|company|firm|enterprise"
-    r"|corporation|carmaker|manufacturer|maker)\b"
-)
-
 _SPEAKER_PRONOUN = re.compile(r"\b(he|she)\s+(said|added|says|noted)\b", re.IGNORECASE)
+
+
+# Answer types whose value the typed extraction rules find reliably inside a reader's span.
+NARROWED_TYPES = frozenset(["number", "date"])
+
+# The sentence features the decision also looks at, taken from the sentence holding the span.
+HOLDER_FEATURES = (
+    "checks_failed",
+    "dense",
+    "sentence_coverage",
+    "coverage",
+    "names_missing",
+    "numbers_missing",
+)
 
 
 class Answerer:
@@ -410,37 +435,155 @@ class Answerer:
         self.index = index
         self.config = config or AnswerConfig()
         self.statistics = TermStatistics(index)
+        self.reader = shared_reader()
 
     def answer(
         self, analysis: QuestionAnalysis, question_vector: Vectors, hits: list[Hit], question: str
     ) -> Answer:
+        return self.explain(analysis, question_vector, hits, question)[0]
+
+    def explain(
+        self, analysis: QuestionAnalysis, question_vector: Vectors, hits: list[Hit], question: str
+    ) -> tuple[Answer, Decision | None]:
+        """The answer and the decision behind it (None when nothing was retrieved)."""
         candidates = self.candidates(analysis, question_vector, hits)
         if not candidates:
-            return Answer(question=question, answer=None, abstained=True, confidence=0.0, quotes=[])
-        best = max(candidates, key=lambda c: c.score)
-        confidence = self.confidence(best.features)
-        quote = self._quote(best)
-        span = extract_span(analysis, quote.text)
-        referent = self._referent(analysis, best)
-        if referent is not None:
-            # "The province is the largest supplier": the answer is the province named
-            # before, and the quote takes in the sentence that names it.
-            span, named_at = referent
-            quote = self._quote(best, start=named_at)
-        if confidence < self.config.abstain_below:
-            return Answer(
-                question=question,
-                answer=None,
-                abstained=True,
-                confidence=round(confidence, 3),
-                quotes=[quote],
+            empty = Answer(
+                question=question, answer=None, abstained=True, confidence=0.0, quotes=[]
             )
-        return Answer(
-            question=question,
-            answer=span,
-            abstained=False,
-            confidence=round(confidence, 3),
-            quotes=[quote],
+            return empty, None
+        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+        passages, seeds = self.passages(ranked)
+        reading = self.reader.read(question, passages)
+        if not reading.spans:
+            quote = self._quote(ranked[0])
+            features = dict.fromkeys(DECISION_FEATURES, 0.0)
+            decision = Decision(features, 0.0)
+            abstain = Answer(question, None, True, 0.0, [quote])
+            return abstain, decision
+        # The reader's score, with the ranker's belief in the sentence holding each span.
+        scored = []
+        for span in reading.spans:
+            holder = self._holder(candidates, passages[span.passage].source, span.start)
+            holder = holder or seeds[span.passage]
+            weight = self.config.ranking_weight * math.log(max(holder.score, 1e-6))
+            scored.append((span.score + weight, span, holder))
+        _, span, holder = max(scored, key=lambda item: item[0])
+        features = {
+            "margin": span.score - span.null,
+            "margin_least": span.score - reading.null,
+            "span_share": span_share([s.score for s in reading.spans]),
+            "ranking": holder.score,
+            "rule_confidence": self.confidence(holder.features),
+            **{name: holder.features[name] for name in HOLDER_FEATURES},
+            "rules_agree": self._rules_agree(analysis, holder, span.start, span.end),
+        }
+        document = self.index.documents[holder.hit.chunk.source]
+        start, end = self._narrow(analysis, document.text, span.start, span.end)
+        text = document.text[start:end]
+        decision = replace(decide(features), span=text)
+        quote = self._span_quote(holder, span.start, span.end)
+        confidence = round(decision.confidence, 3)
+        below = self.config.abstain_below
+        if below is None:
+            below = decision_weights()["abstain_below"]
+        if decision.confidence < below:
+            return Answer(question, None, True, confidence, [quote]), decision
+        return Answer(question, text, False, confidence, [quote]), decision
+
+    def passages(self, ranked: list[_Candidate]) -> tuple[list[Passage], list[_Candidate]]:
+        """What the reader reads: the best-ranked sentences, each with its neighbours in its
+        paragraph, overlapping ones merged; with the candidate each passage was built around."""
+        passages: list[Passage] = []
+        seeds: list[_Candidate] = []
+        taken: list[tuple[str, int, int]] = []
+        if self.config.read == "chunks":
+            for candidate in ranked:
+                chunk = candidate.hit.chunk
+                if len(passages) == self.config.passages:
+                    break
+                if any(seed.hit.chunk.chunk_id == chunk.chunk_id for seed in seeds):
+                    continue
+                passages.append(Passage(chunk.source, chunk.start, chunk.text))
+                seeds.append(candidate)
+            return passages, seeds
+        for candidate in ranked:
+            if len(passages) == self.config.passages:
+                break
+            source = candidate.hit.chunk.source
+            document = self.index.documents[source]
+            block = document.blocks[document.paragraph_of(candidate.start) - 1]
+            sentences = split_sentences(document.text, block.start, block.end)
+            at = next(
+                (i for i, s in enumerate(sentences) if s.start <= candidate.start < s.end), None
+            )
+            if at is None:
+                start, end = candidate.start, candidate.end
+            else:
+                lo = max(0, at - self.config.neighbours)
+                hi = min(len(sentences) - 1, at + self.config.neighbours)
+                start, end = sentences[lo].start, sentences[hi].end
+            if any(s == source and a <= candidate.start < b for s, a, b in taken):
+                continue
+            taken.append((source, start, end))
+            passages.append(Passage(source, start, document.text[start:end]))
+            seeds.append(candidate)
+        return passages, seeds
+
+    def _narrow(
+        self, analysis: QuestionAnalysis, text: str, start: int, end: int
+    ) -> tuple[int, int]:
+        """A typed question (a number, a date, a name) answered by a span holding more than
+        the value: the value of the asked type inside it, when there is exactly one."""
+        if not self.config.narrow or analysis.answer_type not in NARROWED_TYPES:
+            return start, end
+        ruled = extract_span(analysis, text[start:end])
+        at = text.find(ruled, start, end) if ruled else -1
+        if at < 0 or not ruled.strip():
+            return start, end
+        return at, at + len(ruled)
+
+    def _rules_agree(
+        self, analysis: QuestionAnalysis, holder: _Candidate, start: int, end: int
+    ) -> float:
+        """Word overlap (F1) of the reader's span with the span the typed extraction rules take
+        from the same sentence: two extractors agreeing are more often right."""
+        text = self.index.documents[holder.hit.chunk.source].text
+        ruled = extract_span(analysis, text[holder.start : holder.end]).lower().split()
+        read = text[start:end].lower().split()
+        common = sum(min(ruled.count(w), read.count(w)) for w in set(read))
+        if not common:
+            return 0.0
+        return 2 * common / (len(ruled) + len(read))
+
+    @staticmethod
+    def _holder(candidates: list[_Candidate], source: str, offset: int) -> _Candidate | None:
+        for candidate in candidates:
+            if candidate.hit.chunk.source == source and candidate.start <= offset < candidate.end:
+                return candidate
+        return None
+
+    def _span_quote(self, holder: _Candidate, start: int, end: int) -> Quote:
+        """The sentence or sentences of the span's paragraph that hold ``[start, end)``."""
+        document = self.index.documents[holder.hit.chunk.source]
+        number = document.paragraph_of(start)
+        block = document.blocks[number - 1]
+        inside = [
+            s
+            for s in split_sentences(document.text, block.start, block.end)
+            if s.start < end and start < s.end
+        ]
+        quote_start = min([start, *(s.start for s in inside)])
+        quote_end = max([end, *(s.end for s in inside)])
+        return Quote(
+            text=document.text[quote_start:quote_end],
+            source=holder.hit.chunk.source,
+            paragraph=number,
+            start=quote_start,
+            end=quote_end,
+            score=round(holder.score, 4),
+            context=document.text[block.start : block.end],
+            context_start=block.start,
         )
 
     def candidates(
@@ -685,46 +828,6 @@ class Answerer:
         if failed_checks(features):
             probability = min(probability, HARD_CHECK_CAP)
         return probability
-
-    def _referent(
-        self, analysis: QuestionAnalysis, candidate: _Candidate
-    ) -> tuple[str, int] | None:
-        """For "which province ...?" answered by "The province is ...": the name the
-        reference points back to, from the nearest sentence before it in the paragraph
-        that has a name of the asked kind, with that sentence's start."""
-        asked = _REFERENCE_QUESTION.search(analysis.text.lower())
-        if asked is None:
-            return None
-        noun = asked.group(2)
-        document = self.index.documents[candidate.hit.chunk.source]
-        text = document.text
-        if not re.search(rf"\b(?:the|this) {noun}\b", text[candidate.start : candidate.end], re.I):
-            return None
-        block = document.blocks[document.paragraph_of(candidate.start) - 1]
-        before = [
-            s for s in split_sentences(text, block.start, block.end) if s.end <= candidate.start
-        ]
-        # A name of the asked kind first; else one that may be of it ("Volta Motors" reads
-        # like a person's name to the kind guesser).
-        preferences = (
-            (("place",), ("other",))
-            if noun in _PLACE_WORDS
-            else (("organisation",), ("other", "person"))
-        )
-        question_names = set(analysis.names)
-        for sentence in reversed(before[-_REFERENCE_HOPS:]):
-            words_before = text[sentence.start : sentence.end]
-            names = [
-                (words_before[start:end].removesuffix("'s").removesuffix("’s"), kind)
-                for start, end in _capitalised_spans(words_before)
-                for kind in [_name_kind(words_before, (start, end))]
-            ]
-            for kinds in preferences:
-                for name, kind in names:
-                    given = set(name.lower().split()) <= question_names
-                    if kind in kinds and not name.isupper() and not given:
-                        return name, sentence.start
-        return None
 
     def _quote(self, candidate: _Candidate, start: int | None = None) -> Quote:
         """The candidate sentence as a quote; from ``start`` when an earlier sentence of its
