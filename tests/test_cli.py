@@ -123,3 +123,82 @@ def test_show_prints_the_cleaned_article(seed_index: Path) -> None:
     assert "to subsidize all nonprofit child care institutions" in text
     assert "\\$" not in text and "chal-lenging" not in text
     assert (SEED_DIR / "000_cb45a5397f502ac5.txt").read_bytes().count(b"chal-lenging") == 1
+
+
+def test_batch_mode_reads_json_lines_with_history(seed_index: Path) -> None:
+    lines = [
+        {
+            "question": "How long are they?",
+            "history": ["How wide are the pipes of the vacuum tube?"],
+        },
+        "how many smart coal mines?",
+        {
+            "question": "And the year before?",
+            "history": [
+                "What was the transaction volume of Shanxi's green electricity in 2024?",
+                "And in 2023?",
+            ],
+        },
+        {"question": "By when?", "history": "not a list"},
+        "{not json",
+    ]
+    stdin = "\n".join(json.dumps(line) if isinstance(line, dict) else line for line in lines)
+    result = shanxi_qa(seed_index, "ask", "--json", "-", stdin=stdin.encode())
+    assert result.returncode == 1  # two bad lines, reported and skipped
+    records = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [r.get("resolved_question") for r in records[:3]] == [
+        "How long are the pipes of the vacuum tube?",
+        None,
+        "What was the transaction volume of Shanxi's green electricity in 2022?",
+    ]
+    assert records[0]["question"] == "How long are they?"
+    assert records[0]["quotes"] and records[0]["quotes"][0]["source"] == SEED_SOURCE
+    assert records[1]["answer"] == "268"
+    assert "history" in records[3]["error"] and "not a JSON" in records[4]["error"]
+    stderr = result.stderr.decode().splitlines()
+    assert [line.split(":")[0] for line in stderr] == ["error", "error"]
+    assert stderr[0].startswith("error: question 4: ")
+
+
+def test_text_output_shows_how_a_follow_up_was_read(seed_index: Path) -> None:
+    line = {
+        "question": "How does it rank?",
+        "history": ["How many smart coal mines does Shanxi have?"],
+    }
+    result = shanxi_qa(seed_index, "ask", "-", stdin=json.dumps(line).encode())
+    assert result.returncode == 0, result.stderr
+    assert "read as: How does Shanxi rank?" in result.stdout.decode().splitlines()
+
+
+def test_eval_conversations_prints_follow_ups_with_and_without_history(
+    seed_index: Path, tmp_path: Path
+) -> None:
+    conversations = tmp_path / "conversations.jsonl"
+    conversations.write_text(
+        json.dumps(
+            {
+                "id": "c1",
+                "turns": [
+                    {
+                        "question": "How wide are the pipes of the vacuum tube?",
+                        "answers": ["6 meters"],
+                    },
+                    {"question": "How long are they?", "answers": ["21 meters"]},
+                ],
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    result = shanxi_qa(seed_index, "eval", "--conversations", str(conversations), "--json")
+    assert result.returncode == 0, result.stderr
+    scores = json.loads(result.stdout)
+    assert (scores["conversations"], scores["follow_ups"], scores["rewritten"]) == (1, 1, 1)
+    assert set(scores["with"]) == set(scores["without"]) >= {"answer_hit", "short_answer_hit"}
+    text = shanxi_qa(seed_index, "eval", "--conversations", str(conversations)).stdout.decode()
+    assert "without" in text and "with" in text and "answer_hit" in text
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "turns": []}\n', encoding="utf-8")
+    failed = shanxi_qa(seed_index, "eval", "--conversations", str(bad))
+    assert failed.returncode == 2
+    assert failed.stderr.decode().startswith("error: ")

@@ -39,7 +39,7 @@ QUESTIONS = [
     LONG_QUESTION,
     "How long is the maglev test line?",
 ]
-RECORD_KEYS = {"question", "answer", "abstained", "confidence", "quotes"}
+RECORD_KEYS = {"question", "answer", "abstained", "confidence", "quotes", "resolved_question"}
 NEAR_LIMIT = "how many smart coal mines? " * 36
 # Odd questions that still ask something the article answers.
 MUST_ANSWER = {"how\x00 many\x1b smart\x7f coal\u200b mines?", NEAR_LIMIT}
@@ -252,9 +252,9 @@ def _ask_raw_json(url: str, body: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     "body",
     [
-        '{"data": ["\\ud800 how many smart coal mines?"]}',  # a lone surrogate
-        '{"data": ["\\udfff\\ud800"]}',
-        '{"data": ["\\u0000\\u0000"]}',
+        '{"data": ["\\ud800 how many smart coal mines?", []]}',  # a lone surrogate
+        '{"data": ["\\udfff\\ud800", []]}',
+        '{"data": ["\\u0000\\u0000", []]}',
     ],
     ids=["surrogate-and-question", "surrogates-only", "nul-only"],
 )

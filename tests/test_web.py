@@ -195,6 +195,15 @@ def test_abstention_is_plain_and_marks_the_closest_passage() -> None:
     assert "Closest passage" not in answer_markdown(Answer("q", None, True, 0.0, []))
 
 
+def test_a_follow_up_shows_how_it_was_read() -> None:
+    quote = _quote("The line is 14 km long.", "The line is 14 km long.")
+    answer = Answer("how long is it?", "14 km", False, 0.9, [quote], "how long is the *line*?")
+    markdown = answer_markdown(answer)
+    assert markdown.startswith(r"*read as: how long is the \*line\*?*")
+    assert "**14 km**" in markdown
+    assert "read as" not in answer_markdown(Answer("q", "14 km", False, 0.9, [quote]))
+
+
 def test_escape_markdown_keeps_entities_intact() -> None:
     assert escape_markdown("a<b>&c") == "a&lt;b&gt;&amp;c"
     assert escape_markdown("1. item") == r"1\. item"
@@ -210,14 +219,14 @@ class _FailingPipeline:
 
 def test_failures_become_polite_messages(capsys: pytest.CaptureFixture[str]) -> None:
     service = ChatService(_FailingPipeline(RuntimeError("boom")))  # type: ignore[arg-type]
-    reply, panel = service.reply("anything")
-    assert "Sorry" in reply and panel is None
+    reply, panel, answer = service.reply("anything")
+    assert "Sorry" in reply and panel is None and answer is None
     assert service.api("anything")["error"].startswith("Sorry")
     assert "RuntimeError: boom" in capsys.readouterr().err
 
     refusing = ChatService(_FailingPipeline(QuestionError("the question is empty")))  # type: ignore[arg-type]
-    reply, panel = refusing.reply("")
-    assert "the question is empty" in reply and panel is None
+    reply, panel, answer = refusing.reply("")
+    assert "the question is empty" in reply and panel is None and answer is None
     assert refusing.api("") == {"question": "", "error": "the question is empty"}
 
 
@@ -235,7 +244,29 @@ def test_api_answers_with_a_verbatim_quote(seed_url: str) -> None:
     assert "268 smart coal mines" in quote["text"]
     offset = quote["context_start"]
     assert quote["text"] == quote["context"][quote["start"] - offset : quote["end"] - offset]
-    assert set(record) == {"question", "answer", "abstained", "confidence", "quotes"}
+    assert set(record) == {
+        "question",
+        "answer",
+        "abstained",
+        "confidence",
+        "quotes",
+        "resolved_question",
+    }
+    assert record["resolved_question"] is None
+
+
+@pytest.mark.server
+def test_api_reads_a_follow_up_against_its_history(seed_url: str) -> None:
+    client = _client(seed_url)
+    record = client.predict(
+        "How long are they?", ["How wide are the pipes of the vacuum tube?"], api_name="/ask"
+    )
+    assert record["question"] == "How long are they?"
+    assert record["resolved_question"] == "How long are the pipes of the vacuum tube?"
+    alone = client.predict("How long are they?", api_name="/ask")
+    assert alone["resolved_question"] is None
+    bad = client.predict("How long are they?", ["  "], api_name="/ask")
+    assert bad["error"].startswith("earlier question 1: the question is empty")
 
 
 @pytest.mark.server
@@ -348,6 +379,47 @@ def test_browser_abstains_examples_and_clear(page: Any, seed_url: str) -> None:
     page.locator("#clear").click()
     expect(bot).to_have_count(0)
     expect(page.locator("#source-panel mark")).to_have_count(0)
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_browser_holds_a_conversation_per_session(browser: Any, seed_url: str) -> None:
+    """Three turns in one browser context, each follow-up read against the one before; a
+    second context at the same time sees none of it; "Clear" starts a new conversation."""
+    from playwright.sync_api import expect
+
+    first = browser.new_context(viewport={"width": 1400, "height": 900})
+    second = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page, other = first.new_page(), second.new_page()
+        _open(page, seed_url)
+        _open(other, seed_url)
+        reply = _ask(page, "How many smart coal mines does Shanxi have?")
+        expect(reply).not_to_contain_text("read as")
+        reply = _ask(page, "How does it rank nationwide?")
+        expect(reply.locator("em").first).to_have_text("read as: How does Shanxi rank nationwide?")
+        reply = _ask(page, "And how many 5G base stations does it have?")
+        expect(reply.locator("em").first).to_have_text(
+            "read as: How many 5G base stations does Shanxi have?"
+        )
+        expect(reply.locator("blockquote").last).to_contain_text("5G base stations")
+        expect(page.locator("#source-panel mark")).to_contain_text("5G base stations")
+
+        # The other session: no messages of the first, and no context to read "it" against.
+        expect(other.locator('#chat [data-testid="bot"]')).to_have_count(0)
+        lone = _ask(other, "How does it rank nationwide?")
+        expect(lone).not_to_contain_text("read as")
+        expect(other.locator('#chat [data-testid="user"]')).to_have_count(1)
+
+        page.locator("#clear").click()
+        expect(page.locator('#chat [data-testid="bot"]')).to_have_count(0)
+        fresh = _ask(page, "How does it rank nationwide?")
+        expect(fresh).not_to_contain_text("read as")
+        ARTIFACTS.mkdir(exist_ok=True)
+        other.screenshot(path=str(ARTIFACTS / "chat-second-session.png"))
+    finally:
+        first.close()
+        second.close()
 
 
 @pytest.mark.browser

@@ -54,7 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
             examples:
               shanxi-qa ask "how many smart coal mines?"
               shanxi-qa ask --json "who delivered the report?"
-              printf 'q1\\nq2\\n' | shanxi-qa ask --json -    (one question a line)"""
+              printf 'q1\\nq2\\n' | shanxi-qa ask --json -    (one question a line)
+            a line of - may also be a JSON object with the conversation so far:
+              {"question": "how long are they?", "history": ["how wide are the pipes?"]}"""
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -88,16 +90,56 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser(
         "eval",
-        help="evaluate on the gold questions",
-        description="Run the gold set through every retrieval mode and report the metrics.\n"
-        "example: shanxi-qa eval --report docs/eval",
+        help="evaluate on the gold questions, or on SQuAD 2.0",
+        description=textwrap.dedent(
+            """\
+            Run the gold set through every retrieval mode and report the metrics, or with
+            --squad run a SQuAD 2.0 file article by article (each article its own corpus,
+            cached under INDEX/squad) and report the official SQuAD 2.0 figures.
+            examples:
+              shanxi-qa eval --report docs/eval
+              shanxi-qa eval --squad eval/squad2/train-10-articles.json --articles IPod --json
+              shanxi-qa eval --squad FILE.json --paragraphs odd --report docs/squad"""
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     evaluate.add_argument(
         "--gold", type=Path, default=None, help="gold JSONL (default eval/gold.jsonl)"
     )
+    evaluate.add_argument(
+        "--squad", type=Path, default=None, help="evaluate on this SQuAD 2.0 JSON file instead"
+    )
+    evaluate.add_argument(
+        "--articles",
+        default=None,
+        metavar="TITLE,...",
+        help="with --squad: only these comma-separated article titles",
+    )
+    evaluate.add_argument(
+        "--paragraphs",
+        "--questions-from",
+        choices=("all", "even", "odd"),
+        default="all",
+        help="with --squad: ask only the questions of even or odd (0-based) paragraphs; "
+        "the whole article is still indexed (default all)",
+    )
+    evaluate.add_argument(
+        "--conversations",
+        nargs="?",
+        const="",
+        default=None,
+        type=str,
+        metavar="FILE",
+        help="evaluate follow-up questions over conversations instead, with and without their "
+        "history (default eval/conversations.jsonl)",
+    )
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     evaluate.add_argument(
-        "--report", type=Path, default=None, help="write report.md and a chart here"
+        "--report",
+        type=Path,
+        default=None,
+        help="write report.md and charts here (squad-report.md and squad-reliability.png "
+        "with --squad)",
     )
     _common(evaluate)
 
@@ -143,6 +185,8 @@ def format_answer(answer: Answer) -> str:
     for quote in answer.quotes:
         lines += ["", *textwrap.wrap(quote.text, 96, initial_indent="> ", subsequent_indent="> ")]
         lines.append(f">   ({quote.source}, paragraph {quote.paragraph}, score {quote.score:.2f})")
+    if answer.resolved_question:
+        lines += ["", f"read as: {answer.resolved_question}"]
     lines += ["", f"confidence {answer.confidence:.2f}"]
     return "\n".join(lines)
 
@@ -170,7 +214,8 @@ def _ask(args: argparse.Namespace) -> int:
     failures = 0
     for number, line in enumerate(lines):
         try:
-            answer = pipeline.ask(line, mode=args.mode, top_k=args.top_k)
+            question, history = _batch_line(line) if args.question == "-" else (line, None)
+            answer = pipeline.ask(question, mode=args.mode, top_k=args.top_k, history=history)
         except QuestionError as error:
             if len(lines) == 1:
                 raise UsageError(str(error)) from error
@@ -186,6 +231,26 @@ def _ask(args: argparse.Namespace) -> int:
                 print("\n" + "-" * 40)
             print(format_answer(answer), flush=True)
     return EXIT_RUNTIME if failures else 0
+
+
+def _batch_line(line: str) -> tuple[str, list[str] | None]:
+    """A batch line: a plain question, or ``{"question": "...", "history": ["...", ...]}``
+    (a line that starts with ``{``), the history being the earlier questions, oldest first."""
+    from shanxi_qa.pipeline import QuestionError
+
+    if not line.lstrip().startswith("{"):
+        return line, None
+    try:
+        record = json.loads(line)
+    except ValueError as error:
+        raise QuestionError(f"not a JSON question record ({error})") from error
+    question = record.get("question") if isinstance(record, dict) else None
+    history = record.get("history", []) if isinstance(record, dict) else None
+    if not isinstance(question, str):
+        raise QuestionError('a JSON line needs "question": a string')
+    if not isinstance(history, list) or not all(isinstance(item, str) for item in history):
+        raise QuestionError('"history" must be a list of earlier questions (strings)')
+    return question, history
 
 
 def _index(args: argparse.Namespace) -> int:
@@ -234,6 +299,11 @@ def _show(args: argparse.Namespace) -> int:
 
 def _eval(args: argparse.Namespace) -> int:
     from shanxi_qa.evaluate import run_cli
+
+    if args.squad is not None and args.gold is not None:
+        raise UsageError("--gold and --squad cannot be used together")
+    if args.squad is None and (args.articles is not None or args.paragraphs != "all"):
+        raise UsageError("--articles and --paragraphs need --squad FILE")
 
     return run_cli(args)
 

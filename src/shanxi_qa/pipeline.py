@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from shanxi_qa.answer import AnswerConfig, Answerer
 from shanxi_qa.chunk import ChunkerConfig
+from shanxi_qa.decide import Decision
 from shanxi_qa.embed import Encoder, Vectors
+from shanxi_qa.followup import Turn, prefer_passage, resolve
 from shanxi_qa.index import IndexStoreError, LoadedIndex, build_index, is_fresh, load_index
 from shanxi_qa.question import QuestionAnalysis, analyse_question, expand_terms, with_corpus_names
 from shanxi_qa.records import Answer, Document, Hit, RetrievalMode
@@ -20,6 +22,12 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CORPUS = REPO_ROOT / "seeds"
 DEFAULT_INDEX = REPO_ROOT / "index"
 MAX_QUESTION_CHARS = 1000
+# Earlier turns read for a follow-up: the last one is what a follow-up points to; the ones
+# before it matter only to resolve a chain of follow-ups ("and in 2023?", "and the year before?").
+MAX_HISTORY = 8
+
+# An earlier turn: its question (answered again), or the record it got (used as it is).
+HistoryItem = str | Answer
 
 
 class QuestionError(ValueError):
@@ -112,10 +120,17 @@ class Pipeline:
         return retrieve(self.index, analysis, vector, self._retrieval(mode, top_k))
 
     def ask(
-        self, question: str, mode: RetrievalMode | None = None, top_k: int | None = None
+        self,
+        question: str,
+        mode: RetrievalMode | None = None,
+        top_k: int | None = None,
+        history: Sequence[HistoryItem] | None = None,
     ) -> Answer:
-        """Answer ``question`` from the documents, or abstain with the closest passage."""
-        return self.run(question, mode, top_k)[0]
+        """Answer ``question`` from the documents, or abstain with the closest passage.
+
+        ``history`` is the conversation so far, oldest first: a follow-up ("how long are
+        they?") is read against its last turn (see :mod:`shanxi_qa.followup`)."""
+        return self.run(question, mode, top_k, history=history)[0]
 
     def run(
         self,
@@ -123,17 +138,77 @@ class Pipeline:
         mode: RetrievalMode | None = None,
         top_k: int | None = None,
         ranked: int = 0,
+        history: Sequence[HistoryItem] | None = None,
     ) -> tuple[Answer, list[Hit]]:
         """Answer and the retrieved chunks; ``ranked`` > top_k retrieves more for ranking metrics
-        while the answer still reads only the top k."""
+        while the answer still reads only the top k.
+
+        ``history`` items are earlier questions, which are answered again (each read against
+        the turn before it), or the :class:`Answer` records they got, used as they are (the
+        chat keeps these). The record's ``resolved_question`` is the standalone question
+        answered when ``question`` was read as a follow-up."""
+        text = clean_question(question)
+        previous = self._previous_turn(history or (), mode, top_k)
+        return self._answer(text, previous, mode, top_k, ranked)
+
+    def _answer(
+        self,
+        text: str,
+        previous: Turn | None,
+        mode: RetrievalMode | None,
+        top_k: int | None,
+        ranked: int,
+    ) -> tuple[Answer, list[Hit]]:
+        resolved = resolve(text, previous)
+        asked = resolved or text
+        analysis, vector = self._analyse(asked)
+        config = self._retrieval(mode, top_k)
+        wanted = max(config.top_k, ranked)
+        # A follow-up is most often about the passage just quoted: look a little deeper for it.
+        deeper = 2 * config.top_k if resolved else 0
+        hits = retrieve(
+            self.index, analysis, vector, RetrievalConfig(config.mode, max(wanted, deeper))
+        )
+        if resolved:
+            hits = prefer_passage(hits, previous, config.top_k)[:wanted]
+        answer = self.answerer.answer(analysis, vector, hits[: config.top_k], question=asked)
+        if resolved:
+            answer = replace(answer, question=text, resolved_question=resolved)
+        return answer, hits
+
+    def _previous_turn(
+        self,
+        history: Sequence[HistoryItem],
+        mode: RetrievalMode | None,
+        top_k: int | None,
+    ) -> Turn | None:
+        """The last earlier turn, with the earlier questions answered again where needed."""
+        if isinstance(history, str):
+            raise QuestionError("the history must be a list of earlier questions")
+        turn: Turn | None = None
+        items = list(history)
+        for number, item in enumerate(
+            items[-MAX_HISTORY:], start=max(1, len(items) - MAX_HISTORY + 1)
+        ):
+            if isinstance(item, Answer):
+                turn = Turn.of(item)
+                continue
+            if not isinstance(item, str):
+                raise QuestionError("the history must be a list of earlier questions")
+            try:
+                earlier = clean_question(item)
+            except QuestionError as error:
+                raise QuestionError(f"earlier question {number}: {error}") from error
+            turn = Turn.of(self._answer(earlier, turn, mode, top_k, 0)[0])
+        return turn
+
+    def explain(self, question: str) -> tuple[Answer, Decision | None, list[Hit]]:
+        """The answer with the decision features behind it (for calibration)."""
         text = clean_question(question)
         analysis, vector = self._analyse(text)
-        config = self._retrieval(mode, top_k)
-        hits = retrieve(
-            self.index, analysis, vector, RetrievalConfig(config.mode, max(config.top_k, ranked))
-        )
-        answer = self.answerer.answer(analysis, vector, hits[: config.top_k], question=text)
-        return answer, hits
+        hits = retrieve(self.index, analysis, vector, self._retrieval(None, None))
+        answer, decision = self.answerer.explain(analysis, vector, hits, question=text)
+        return answer, decision, hits
 
     def _analyse(self, text: str) -> tuple[QuestionAnalysis, Vectors]:
         """Analyse the question and embed it, with its words missing from the corpus vocabulary

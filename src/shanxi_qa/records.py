@@ -105,6 +105,10 @@ class Answer:
     abstained: bool
     confidence: float
     quotes: list[Quote]
+    # The standalone question actually answered when ``question`` was read as a follow-up of
+    # the conversation ("how long are they?" -> "how long are the pipes ...?"); None when the
+    # question was taken as it stands.
+    resolved_question: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -6,6 +6,12 @@ the top quote highlighted in its paragraph. The same app serves ``/ask``: questi
 the JSON record of :meth:`Answer.to_dict` out, usable with ``gradio_client``::
 
     Client("http://127.0.0.1:7860").predict("how many smart coal mines?", api_name="/ask")
+    Client(url).predict("how long are they?", ["how wide are the pipes?"], api_name="/ask")
+
+The optional second argument, ``history``, is the conversation so far (earlier questions,
+oldest first): a follow-up is read against it (:mod:`shanxi_qa.followup`). The chat keeps each
+browser session's conversation (its answer records) in its own ``gr.State``, so two users never
+share context; "Clear" starts a new conversation.
 
 Everything shown comes from documents or users, so all of it is displayed as text: every
 piece is HTML-escaped (and Markdown-escaped where it goes into Markdown) before it reaches
@@ -24,7 +30,7 @@ import threading
 import traceback
 from typing import TYPE_CHECKING, Any
 
-from shanxi_qa.pipeline import Pipeline, PipelineConfig, QuestionError
+from shanxi_qa.pipeline import MAX_HISTORY, Pipeline, PipelineConfig, QuestionError
 from shanxi_qa.records import Answer, Document, Quote
 
 if TYPE_CHECKING:
@@ -112,6 +118,8 @@ def _quote_markdown(quote: Quote) -> str:
 def answer_markdown(answer: Answer) -> str:
     """The bot's reply: bold answer and quotes, or a plain refusal with the closest passage."""
     parts: list[str] = []
+    if answer.resolved_question:  # a follow-up, read against the conversation
+        parts.append(f"*read as: {escape_markdown(_one_line(answer.resolved_question))}*")
     if answer.abstained:
         parts.append("The documents do not answer this question.")
         if answer.quotes:
@@ -187,30 +195,36 @@ class ChatService:
         self.pipeline = pipeline
         self._lock = threading.Lock()
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, history: list[Any] | None = None) -> Answer:
+        """``history``: earlier questions, or the answer records they got, oldest first."""
         with self._lock:
+            if history:
+                return self.pipeline.ask(question, history=history[-MAX_HISTORY:])
             return self.pipeline.ask(question)
 
-    def api(self, question: str) -> dict[str, Any]:
+    def api(self, question: str, history: list[str] | None = None) -> dict[str, Any]:
         """``/ask``: the answer record, or ``{"question", "error"}`` for a question that fails."""
         try:
-            return self.ask(question).to_dict()
+            return self.ask(question, history).to_dict()
         except QuestionError as error:
             return {"question": question, "error": str(error)}
         except Exception:
             _log_failure(str(question))
             return {"question": question, "error": SORRY}
 
-    def reply(self, question: str) -> tuple[str, str | None]:
-        """The bot's Markdown reply and the new source panel (None: leave the panel as is)."""
+    def reply(
+        self, question: str, conversation: list[Answer] | None = None
+    ) -> tuple[str, str | None, Answer | None]:
+        """The bot's Markdown reply, the new source panel (None: leave the panel as is) and the
+        answer record (None when the question could not be asked)."""
         try:
-            answer = self.ask(question)
+            answer = self.ask(question, list(conversation or []))
         except QuestionError as error:
-            return _polite_question_error(error), None
+            return _polite_question_error(error), None, None
         except Exception:
             _log_failure(question)
-            return escape_markdown(SORRY), None
-        return answer_markdown(answer), source_panel_html(answer)
+            return escape_markdown(SORRY), None, None
+        return answer_markdown(answer), source_panel_html(answer), answer
 
 
 def _echo(question: str) -> str:
@@ -235,18 +249,22 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
         return "", history, question or ""
 
     def answer_question(
-        question: str, history: list[dict[str, Any]] | None
-    ) -> tuple[list[dict[str, Any]], Any]:
-        reply, panel = service.reply(question)
+        question: str, history: list[dict[str, Any]] | None, conversation: list[Answer] | None
+    ) -> tuple[list[dict[str, Any]], Any, list[Answer]]:
+        reply, panel, answer = service.reply(question, conversation)
         history = [*(history or []), {"role": "assistant", "content": reply}]
-        return history, gr.skip() if panel is None else panel
+        turns = list(conversation or [])
+        if answer is not None:
+            turns = [*turns, answer][-MAX_HISTORY:]
+        return history, gr.skip() if panel is None else panel, turns
 
-    def clear() -> tuple[list[dict[str, Any]], str, str, str]:
-        return [], PANEL_PLACEHOLDER, "", ""
+    def clear() -> tuple[list[dict[str, Any]], str, str, str, list[Answer]]:
+        return [], PANEL_PLACEHOLDER, "", "", []
 
-    def ask(question: str) -> dict[str, Any]:
-        """Answer a question from the documents; returns the answer record as JSON."""
-        return service.api(question)
+    def ask(question: str, history: list[str] | None = None) -> dict[str, Any]:
+        """Answer a question from the documents; returns the answer record as JSON.
+        ``history``: the earlier questions of the conversation, oldest first (optional)."""
+        return service.api(question, history)
 
     app = gr.Blocks(title=TITLE, analytics_enabled=False)
     with app:
@@ -288,12 +306,14 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
             with gr.Column(scale=2, min_width=320):
                 panel = gr.HTML(PANEL_PLACEHOLDER, elem_id="source-panel", js_on_load=None)
         pending = gr.State("")
+        # This browser session's conversation: the answer records, oldest first.
+        conversation = gr.State([])
 
         def wire(event: Any) -> None:
             event.then(
                 answer_question,
-                [pending, chatbot],
-                [chatbot, panel],
+                [pending, chatbot, conversation],
+                [chatbot, panel, conversation],
                 api_visibility="private",
                 show_progress="minimal",
             )
@@ -317,12 +337,16 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
             )
         )
         clear_button.click(
-            clear, None, [chatbot, panel, textbox, pending], queue=False, api_visibility="private"
+            clear,
+            None,
+            [chatbot, panel, textbox, pending, conversation],
+            queue=False,
+            api_visibility="private",
         )
         chatbot.clear(
-            lambda: (PANEL_PLACEHOLDER, ""),
+            lambda: (PANEL_PLACEHOLDER, "", []),
             None,
-            [panel, pending],
+            [panel, pending, conversation],
             queue=False,
             api_visibility="private",
         )
