@@ -22,7 +22,7 @@ The rewriting is rule-based over a light reading of both questions:
 - a bare wh-question ("by when?", "where?", "why is that?") re-asks the previous question with
   the new wh-word and the previous answer in place of the old wh-phrase.
 
-Every word list the rules use is defined once, below.
+Every word list the rules use lives in :mod:`shanxi_qa.vocabulary`.
 """
 
 from __future__ import annotations
@@ -35,153 +35,53 @@ from typing import Literal
 from shanxi_qa.question import analyse_question
 from shanxi_qa.records import Answer, Hit
 from shanxi_qa.text import stem
+from shanxi_qa.vocabulary import (
+    ADVERBS,
+    ARTICLES,
+    ATTRIBUTE_NOUNS,
+    AUXILIARIES,
+    BE_AUXILIARIES,
+    CLAUSE_BREAKS,
+    CLAUSE_OPENERS,
+    CLAUSE_VERBS,
+    CONJUNCTIONS,
+    DATE_STEMS,
+    DEMONSTRATIVES,
+    DO_AUXILIARIES,
+    ELLIPSIS_OPENERS,
+    EVENT_VERBS,
+    HAVE_AUXILIARIES,
+    IRREGULAR_PLURALS,
+    IRREGULAR_VERBS,
+    LEADING_FILLERS,
+    LOCATIVE_PRONOUNS,
+    MODALS,
+    MONTHS,
+    NAME_BREAKS,
+    NAME_END_STEMS,
+    NEGATION,
+    NOT_VERBS,
+    OBJECT_PRONOUNS,
+    OTHER_PRONOUNS,
+    PARTICLES,
+    PERSON_PRONOUNS,
+    PERSON_STEMS,
+    PLACE_STEMS,
+    PLURAL_DEMONSTRATIVES,
+    PLURAL_PRONOUNS,
+    POSSESSIVE_PRONOUNS,
+    PREPOSITIONS,
+    RELATIVE_YEARS,
+    THING_PRONOUNS,
+    TIME_PHRASES,
+    TITLE_WORDS,
+    TRAILING_ADVERBS,
+    WH_WORDS,
+)
 
-# ---------------------------------------------------------------------------------------------
-# Vocabulary: every word list the rules use.
-
-WH_WORDS = frozenset("what which who whom whose when where why how".split())
-BE_AUXILIARIES = frozenset("is are was were be been being am".split())
-HAVE_AUXILIARIES = frozenset("has have had".split())
-DO_AUXILIARIES = frozenset("do does did".split())
-MODALS = frozenset("will would shall should can could may might must".split())
-AUXILIARIES = BE_AUXILIARIES | HAVE_AUXILIARIES | DO_AUXILIARIES | MODALS
-PREPOSITIONS = frozenset(
-    """in on at by for from to with about into onto over under between among since until till
-    during after before through across against toward towards via per within without than as
-    like behind near beyond around along upon""".split()
-)
-CONJUNCTIONS = frozenset("and or but nor so then if because while whether also".split())
-ARTICLES = frozenset("the a an".split())
-DEMONSTRATIVES = frozenset("this that these those".split())
-PLURAL_DEMONSTRATIVES = frozenset("these those".split())
-PERSON_PRONOUNS = frozenset("he she him his her hers himself herself".split())
-THING_PRONOUNS = frozenset("it its itself".split())
-PLURAL_PRONOUNS = frozenset("they them their theirs themselves".split())
-POSSESSIVE_PRONOUNS = frozenset("its their his her".split())
-LOCATIVE_PRONOUNS = frozenset({"there"})
-# Pronouns that never point back to an earlier turn; they end a noun phrase like any pronoun.
-OTHER_PRONOUNS = frozenset(
-    """i me my you your we us our one someone anyone something anything everyone everything
-    nobody nothing here each every all both some any no not another other such more most many
-    much few less least very""".split()
-)
-NEGATION = frozenset({"not", "n't", "never"})
-# Adverbs: never part of a noun phrase ("when was his theory [first] released?" keeps "first"
-# out only where it stands before the verb, see TRAILING_ADVERBS).
-ADVERBS = frozenset(
-    """also already still ever just recently finally again currently originally initially
-    usually often later""".split()
-)
-# Words that are adjectives before a noun but adverbs before a verb ("the first train",
-# "was it first released").
-TRAILING_ADVERBS = frozenset("first only once last".split())
-# Words that open a clause: what follows them is not the main clause of the question.
-CLAUSE_OPENERS = frozenset("that which who whom whose where when while because if whether".split())
-# Particles of phrasal verbs ("put forward", "roll off"): never a noun phrase.
-PARTICLES = frozenset("forward up out off down back away".split())
-# Object pronouns: a phrase followed by one ends with its verb ("did the company give them").
-OBJECT_PRONOUNS = frozenset("it them him her us me you".split())
-# Words that open an elliptical follow-up ("what about X?", "and in 2023?").
-ELLIPSIS_OPENERS: tuple[tuple[str, ...], ...] = (
-    ("and", "what", "about"),
-    ("and", "how", "about"),
-    ("what", "about"),
-    ("how", "about"),
-    ("what", "of"),
-    ("and", "for"),
-    ("and",),
-    ("also",),
-    ("then",),
-)
-# Words that may lead a complete question without changing it ("and how long are they?").
-LEADING_FILLERS = frozenset("and so also then but ok okay well".split())
-# Relative years: the phrase and the step from the previous turn's year.
-RELATIVE_YEARS: tuple[tuple[tuple[str, ...], int], ...] = (
-    (("the", "year", "before"), -1),
-    (("the", "previous", "year"), -1),
-    (("the", "prior", "year"), -1),
-    (("the", "preceding", "year"), -1),
-    (("a", "year", "before"), -1),
-    (("a", "year", "earlier"), -1),
-    (("one", "year", "earlier"), -1),
-    (("the", "year", "after"), 1),
-    (("the", "following", "year"), 1),
-    (("the", "next", "year"), 1),
-    (("a", "year", "later"), 1),
-    (("one", "year", "later"), 1),
-)
-# Time phrases that a year in a follow-up replaces ("... this year?" -> "... in 2023?").
-TIME_PHRASES: tuple[tuple[str, ...], ...] = (
-    ("this", "year"),
-    ("last", "year"),
-    ("next", "year"),
-)
-# "When did that happen?" asks "when?" of the previous question.
-EVENT_VERBS: tuple[tuple[str, ...], ...] = (
-    ("happen",),
-    ("happened",),
-    ("occur",),
-    ("occurred",),
-    ("take", "place"),
-    ("took", "place"),
-)
-# Verbs after which "that" opens a clause, not a reference ("say that ...").
-CLAUSE_VERBS = frozenset(
-    "say says said know knew think thought believe report reported show shows showed mean".split()
-)
-# Past forms and participles that the -ed rule misses.
-IRREGULAR_VERBS = frozenset(
-    """built made done known given held set put taken seen grown become became run ran led won
-    brought begun began shown sent spent found kept laid paid said told sold written wrote driven
-    drove chosen chose got gotten cut met left lost meant understood thought bought caught taught
-    drawn drew broken broke spoken spoke risen rose fallen fell born took gave saw grew went gone
-    came rebuilt undertaken overseen stood hit""".split()
-)
-# Nouns that name a person: "he" or "she" may point to a phrase headed by one.
-PERSON_NOUNS = frozenset(
-    stem(noun)
-    for noun in """person governor mayor engineer deputy official reporter journalist minister
-    president chairman chairwoman worker executive director woman man author photographer
-    spokesperson spokesman spokeswoman leader secretary founder head chief farmer teacher doctor
-    scientist researcher""".split()
-)
-# Nouns that name a place: "there" may point to a phrase headed by one.
-PLACE_NOUNS = frozenset(
-    stem(noun)
-    for noun in """city county province region village town district country area park place
-    site port station capital state island""".split()
-)
-# Nouns that may follow a name as part of it ("Geely Auto group", "Yanggao test line").
-ORGANISATION_NOUNS = frozenset(
-    stem(noun)
-    for noun in """company group corporation corp bureau unit factory network forum initiative
-    plan project line train system lab laboratory park center centre""".split()
-)
-# Nouns for an attribute of something: "it" after "the speed of the maglev" is the maglev.
-ATTRIBUTE_NOUNS = frozenset(
-    stem(noun)
-    for noun in """number amount total share percentage percent proportion rate speed capacity
-    volume diameter length size value count quantity growth increase price cost height width
-    distance name purpose goal aim reason date year area population output revenue ranking rank
-    level role type kind location part result age weight depth figure target""".split()
-)
-# Words ending in -ed that are no past forms.
-NOT_VERBS = frozenset("hundred kindred sacred naked wicked beloved".split())
-# Nouns a wh-phrase asks a date with ("which year?").
-DATE_NOUNS = frozenset(stem(noun) for noun in "year month day date time".split())
-MONTHS = frozenset(
-    """january february march april may june july august september october november december
-    jan feb mar apr jun jul aug sep sept oct nov dec""".split()
-)
-# Function words that a capitalised name may hold ("To Kill a Mockingbird").
-TITLE_WORDS = PREPOSITIONS | ARTICLES | CONJUNCTIONS | {"of"}
-# Words between two clauses: a phrase before one can be what a later pronoun points to.
-CLAUSE_BREAKS = frozenset({"and", "or", "but", ",", ";"})
-# Words that end a name inside an answer ("Yuji Yagi [at] the University of Tsukuba").
-NAME_BREAKS = PREPOSITIONS - {"of"} | {"who", "which", "that", "said", "says"}
 # A previous answer longer than this is not put into a rewritten question.
 MAX_ANSWER_WORDS = 8
-IRREGULAR_PLURALS = frozenset("people children men women data media police staff".split())
+
 _YEAR = re.compile(r"^(1[89]|20)\d\d$")
 _MONTH_DAY = re.compile(
     r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}\b", re.IGNORECASE
@@ -508,7 +408,7 @@ def _subject_end(tokens: Sequence[str], start: int, end: int) -> int:
         or (names > start and _low(tokens[names]) in ("and", "&"))
     ):
         names += 1
-    naming_nouns = PLACE_NOUNS | PERSON_NOUNS | ORGANISATION_NOUNS
+    naming_nouns = PLACE_STEMS | PERSON_STEMS | NAME_END_STEMS
     if (
         start < names < end
         and _is_content(tokens[names])
@@ -564,7 +464,7 @@ def _name_then_verb(tokens: Sequence[str], span: Span) -> bool:
         return False
     if not all(w[:1].isupper() or _low(w) in ("and", "&") for w in names):
         return False
-    return stem(_low(words[-1])) not in PLACE_NOUNS | PERSON_NOUNS | ORGANISATION_NOUNS
+    return stem(_low(words[-1])) not in PLACE_STEMS | PERSON_STEMS | NAME_END_STEMS
 
 
 def _run_end(tokens: Sequence[str], start: int) -> int:
@@ -654,7 +554,7 @@ def _referent(kind: Kind, context: _Context) -> str | None:
             return context.name()  # "who delivered the report?" -> "Jin Xiangjun"
         spans = [reading.subject] if reading.subject else []
         for span in [*spans, *reading.phrases]:
-            if _has_noun(tokens, span, PERSON_NOUNS) or (
+            if _has_noun(tokens, span, PERSON_STEMS) or (
                 _is_proper(tokens, span) and span[1] - span[0] >= 2
             ):
                 return _definite(reading, span)
@@ -665,7 +565,7 @@ def _referent(kind: Kind, context: _Context) -> str | None:
         for source in (reading, context.quote):
             for span in source.phrases:
                 before = _low(source.tokens[span[0] - 1]) if span[0] else ""
-                if _has_noun(source.tokens, span, PLACE_NOUNS) or (
+                if _has_noun(source.tokens, span, PLACE_STEMS) or (
                     before in PREPOSITIONS and _is_proper(source.tokens, span)
                 ):
                     return _definite(source, span)
@@ -781,9 +681,9 @@ def _bound(reading: Reading, index: int, kind: Kind) -> bool:
     for span in spans:
         if not (_low(tokens[span[0]]) in ARTICLES or _is_proper(tokens, span)):
             continue
-        if kind == "person" and (_has_noun(tokens, span, PERSON_NOUNS) or _is_proper(tokens, span)):
+        if kind == "person" and (_has_noun(tokens, span, PERSON_STEMS) or _is_proper(tokens, span)):
             return True
-        if kind == "place" and (_has_noun(tokens, span, PLACE_NOUNS) or _is_proper(tokens, span)):
+        if kind == "place" and (_has_noun(tokens, span, PLACE_STEMS) or _is_proper(tokens, span)):
             return True
         if kind in ("thing", "plural") and _is_plural(tokens, span) == (kind == "plural"):
             return True
@@ -1117,7 +1017,7 @@ def _rewh(context: _Context, wh: list[str]) -> list[str] | None:
         return None
     new_words = [_low(t) for t in wh if _low(t) not in PREPOSITIONS]
     asks_thing = len(new_words) > 1 and new_words[0] in ("what", "which", "how")
-    if asks_thing and not {stem(w) for w in new_words[1:]} & DATE_NOUNS and reading.focus:
+    if asks_thing and not {stem(w) for w in new_words[1:]} & DATE_STEMS and reading.focus:
         # "how many cities ...?" then "and how many countries?": the new wh-phrase in its place
         return [*wh, *tokens[reading.wh[1] :]]
     answer = context.answer
@@ -1144,7 +1044,7 @@ def _rewh(context: _Context, wh: list[str]) -> list[str] | None:
             filler = tokens_of("the " + focus)
     elif old_word in ("when", "where") and answer:
         filler = _preposition_for(answer)
-    if new_words[0] == "when" or {stem(w) for w in new_words[1:]} & DATE_NOUNS:
+    if new_words[0] == "when" or {stem(w) for w in new_words[1:]} & DATE_STEMS:
         # "what did the company join on Oct 8?" then "when did that happen?": the old date goes
         tokens = _without_dates(tokens, reading.wh[1])
     if reading.aux is not None and not reading.subject_wh:

@@ -10,56 +10,54 @@ import numpy as np
 import numpy.typing as npt
 
 from shanxi_qa.text import STOPWORDS, stem, words
+from shanxi_qa.vocabulary import (
+    DATE_NOUNS,
+    MEASURE_NOUNS,
+    MEASURED_THINGS,
+    MONTHS,
+    NUMBER_NOUNS,
+    ORGANISATION_NOUNS,
+    PERSON_NOUNS,
+    PLACE_NOUNS,
+    WEEKDAYS,
+)
 
 AnswerType = Literal["number", "date", "person", "place", "organisation", "reason", "other"]
 
-# Quantities no unit tells apart: the sentence must name them ("the population of ...").
-_MEASURED_THINGS = "output|revenue|population|reserves|turnover|income|profit|budget"
-_NUMBER_NOUNS = (
-    "number|amount|total|percentage|percent|share|proportion|rate|speed|capacity|volume|diameter"
-    "|length|size|value|figure|count|quantity|growth|increase|price|cost|height|width|distance"
-    f"|{_MEASURED_THINGS}"
-)
-_PERSON_NOUNS = (
-    "person|people|governor|mayor|official|deputy|deputies|engineer|reporter|journalist|author"
-    "|writer|photographer|leader|president|chairman|minister|secretary|executive|spokesperson"
-    "|founder|director|woman|man|worker"
-)
-_PLACE_NOUNS = (
-    "city|cities|county|counties|province|provinces|country|countries|region|regions|place|town"
-    "|village|location|district|area|park|destination"
-)
-_ORG_NOUNS = (
-    "company|companies|firm|organization|organisation|group|enterprise|factory|institution|body"
-    "|initiative|corporation|bureau|unit|network|forum|manufacturer|carmaker|automaker|maker"
-)
-_DATE_NOUNS = "year|date|day|month|time|period|season"
+
+def _alternation(nouns: frozenset[str]) -> str:
+    """A regular-expression alternation of ``nouns``, longest first."""
+    return "|".join(sorted(nouns, key=lambda noun: (-len(noun), noun)))
+
+
+# Alternations of the type nouns, for the patterns below.
+_NUMBER_NOUNS = _alternation(NUMBER_NOUNS)
+_PERSON_NOUNS = _alternation(PERSON_NOUNS)
+_PLACE_NOUNS = _alternation(PLACE_NOUNS)
+_ORG_NOUNS = _alternation(ORGANISATION_NOUNS)
+_DATE_NOUNS = _alternation(DATE_NOUNS)
+
+
+def _stems(nouns: frozenset[str]) -> frozenset[str]:
+    return frozenset(stem(noun) for noun in nouns)
+
 
 # Nouns for what is measured: a keyword query ending in one asks for a quantity.
-_MEASURE_STEMS = frozenset(
-    stem(noun)
-    for noun in _NUMBER_NOUNS.split("|")
-    + """area output population reserves pressure revenue weight temperature budget sales
-    turnover thickness depth age acreage headcount workforce""".split()
-)
+_MEASURE_STEMS = _stems(NUMBER_NOUNS | MEASURE_NOUNS)
 
 _KEYWORD_HEADS: tuple[tuple[AnswerType, frozenset[str]], ...] = (
     ("number", _MEASURE_STEMS),
-    ("date", frozenset(stem(noun) for noun in _DATE_NOUNS.split("|") if noun != "time")),
-    ("person", frozenset(stem(noun) for noun in _PERSON_NOUNS.split("|"))),
-    ("place", frozenset(stem(noun) for noun in _PLACE_NOUNS.split("|"))),
-    ("organisation", frozenset(stem(noun) for noun in _ORG_NOUNS.split("|"))),
+    ("date", _stems(DATE_NOUNS - {"time"})),
+    ("person", _stems(PERSON_NOUNS)),
+    ("place", _stems(PLACE_NOUNS)),
+    ("organisation", _stems(ORGANISATION_NOUNS)),
 )
 
-# Stems of the nouns that name an answer type ("which year", "which province", "which carmaker").
+# Stems of the nouns that name an answer type ("which year", "which province", "which carmaker");
+# quantities no unit tells apart ("the population of ...") are left to the sentence to name.
 _TYPE_NOUN_STEMS = (
-    frozenset(
-        stem(noun)
-        for nouns in (_NUMBER_NOUNS, _PERSON_NOUNS, _PLACE_NOUNS, _ORG_NOUNS, _DATE_NOUNS)
-        for noun in nouns.split("|")
-    )
-    | {"level"}
-) - {stem(noun) for noun in _MEASURED_THINGS.split("|")}
+    _stems(NUMBER_NOUNS | PERSON_NOUNS | PLACE_NOUNS | ORGANISATION_NOUNS | DATE_NOUNS) | {"level"}
+) - _stems(MEASURED_THINGS)
 
 # Ordered: the first pattern that matches decides the type.
 _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
@@ -125,13 +123,7 @@ ORDINALS = {
 }
 _ORDINAL_WORD = re.compile(rf"\b({'|'.join(ORDINALS)})\b")
 
-_CALENDAR = frozenset(
-    """
-    january february march april may june july august september october november december
-    jan feb mar apr jun jul aug sep sept oct nov dec
-    monday tuesday wednesday thursday friday saturday sunday
-    """.split()
-)
+_CALENDAR = MONTHS | WEEKDAYS
 
 # Nouns for the standing of a figure (planned, expected), not for what it measures.
 _PLAN_STEMS = frozenset(
