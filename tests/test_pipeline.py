@@ -82,8 +82,10 @@ def test_answer_record_is_the_json_contract(pipeline: Pipeline) -> None:
         "score",
         "context",
         "context_start",
+        "page",
     }
     assert record["quotes"][0]["source"] == "corpus/tram.txt"
+    assert record["quotes"][0]["page"] is None  # a text file has no pages
     assert record["quotes"][0]["paragraph"] == 3  # headline, byline, then this paragraph
     assert 0.0 <= record["confidence"] <= 1.0
 

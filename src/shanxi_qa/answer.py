@@ -584,6 +584,7 @@ class Answerer:
             score=round(holder.score, 4),
             context=document.text[block.start : block.end],
             context_start=block.start,
+            page=document.page_of(quote_start),
         )
 
     def candidates(
@@ -846,6 +847,7 @@ class Answerer:
             score=round(candidate.score, 4),
             context=document.text[block.start : block.end],
             context_start=block.start,
+            page=document.page_of(start),
         )
 
 

@@ -23,7 +23,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
@@ -31,9 +31,12 @@ from pathlib import Path
 from shanxi_qa.records import Block, BlockKind, Document, Repair
 
 __all__ = [
+    "CORPUS_SUFFIXES",
     "MAX_FILE_BYTES",
     "IngestError",
+    "Paragraph",
     "classify_block",
+    "clean_paragraphs",
     "clean_text",
     "complete_credits",
     "continuation_score",
@@ -44,6 +47,7 @@ __all__ = [
     "load_corpus",
     "load_document",
     "match_fragments",
+    "normalise_paragraph",
     "normalise_text",
     "order_blocks",
     "repair_words",
@@ -53,7 +57,12 @@ __all__ = [
 ]
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-CORPUS_SUFFIXES = (".txt", ".md")
+# The files a corpus folder is read from, by suffix (compared in lowercase).
+TEXT_SUFFIXES = (".txt",)
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+HTML_SUFFIXES = (".html", ".htm")
+PDF_SUFFIXES = (".pdf",)
+CORPUS_SUFFIXES = (*TEXT_SUFFIXES, *MARKDOWN_SUFFIXES, *HTML_SUFFIXES, *PDF_SUFFIXES)
 
 # Word-frequency thresholds, on wordfreq's Zipf scale (log10 of uses per billion words;
 # ~3 is "a word most readers know", 0 is "never seen").
@@ -146,7 +155,9 @@ def _token_around(text: str, start: int, end: int) -> str:
     return text[left:right]
 
 
-def _normalise_paragraph(paragraph: str, repairs: list[Repair]) -> str:
+def normalise_paragraph(paragraph: str, repairs: list[Repair]) -> str:
+    """One paragraph of :func:`normalise_text`: unescaped, its lines joined, spaces collapsed;
+    the changes are appended to ``repairs``."""
     for match in _ESCAPED_PUNCT_RE.finditer(paragraph):
         token = _token_around(paragraph, match.start(), match.end())
         repairs.append(Repair("unescape", token, _ESCAPED_PUNCT_RE.sub(r"\1", token)))
@@ -185,7 +196,7 @@ def normalise_text(raw: str) -> tuple[list[str], list[Repair]]:
         raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     paragraphs = []
     for chunk in _PARAGRAPH_BREAK_RE.split(raw):
-        paragraph = _normalise_paragraph(chunk.strip(), repairs)
+        paragraph = normalise_paragraph(chunk.strip(), repairs)
         if paragraph:
             paragraphs.append(paragraph)
     return paragraphs, repairs
@@ -596,10 +607,18 @@ def stitch_fragments(
 
 
 def _stitch(paragraphs: Sequence[str], counts: _NgramCounts) -> tuple[list[str], list[Repair]]:
+    chains, repairs = _stitch_chains(paragraphs, counts)
+    return [text for _, text in chains], repairs
+
+
+def _stitch_chains(
+    paragraphs: Sequence[str], counts: _NgramCounts
+) -> tuple[list[tuple[int, str]], list[Repair]]:
+    """The stitched paragraphs, each with the index of the paragraph its chain starts at."""
     successor = _match(paragraphs, counts)
     predecessor = set(successor.values())
 
-    out: list[str] = []
+    out: list[tuple[int, str]] = []
     repairs: list[Repair] = []
     for i, text in enumerate(paragraphs):
         if i in predecessor:
@@ -620,7 +639,7 @@ def _stitch(paragraphs: Sequence[str], counts: _NgramCounts) -> tuple[list[str],
             )
             merged = joined
             node = nxt
-        out.append(merged)
+        out.append((i, merged))
     return out, repairs
 
 
@@ -731,17 +750,37 @@ _KIND_RANK: dict[BlockKind, int] = {
     "headline": 0,
     "standfirst": 1,
     "byline": 2,
+    "heading": 3,
     "body": 3,
     "caption": 4,
 }
+_FRONT_MATTER: frozenset[BlockKind] = frozenset({"headline", "standfirst", "byline"})
+# Kinds that stay in the running text where the reader found them; the rest is moved.
+_FLOW: frozenset[BlockKind] = frozenset({"heading", "body"})
 
 
 def order_blocks(items: Sequence[tuple[BlockKind, str]]) -> list[tuple[BlockKind, str]]:
     """Order blocks as the printed article reads: headline, standfirst, byline, body, captions.
 
-    The sort is stable, so blocks of the same kind keep their relative order.
+    The sort is stable, so blocks of the same kind keep their relative order; a section
+    heading stays among the body paragraphs it heads.
     """
     return sorted(items, key=lambda item: _KIND_RANK[item[0]])
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph as a format reader found it, before cleaning.
+
+    ``kind`` is what the page layout or the markup says the paragraph is (a PDF's largest
+    type, an HTML ``<h1>``, text under a picture); ``None`` leaves it to the text rules
+    (:func:`classify_block`, :func:`find_headline`). ``page`` is the 1-based page it stands
+    on, ``None`` for formats without pages.
+    """
+
+    text: str
+    kind: BlockKind | None = None
+    page: int | None = None
 
 
 def clean_text(raw: str) -> tuple[str, list[Block], list[Repair]]:
@@ -752,54 +791,117 @@ def clean_text(raw: str) -> tuple[str, list[Block], list[Repair]]:
     repair made, in the order the rules ran.
     """
     paragraphs, repairs = normalise_text(raw)
-    paragraphs, found = split_captions(paragraphs)
-    repairs += found
-    paragraphs, found = complete_credits(paragraphs)
-    repairs += found
+    return clean_paragraphs([Paragraph(text) for text in paragraphs], repairs)
 
-    kinds: list[BlockKind] = [classify_block(p) for p in paragraphs]
-    # A title is never the first half of a cut sentence: match fragments once with every
-    # body paragraph in play, and let only paragraphs that took no tail become titles. The
-    # real stitching runs below without the titles, which often sit between two halves.
-    counts = _NgramCounts.from_texts(paragraphs)  # the evidence: the whole document
-    body_at = [i for i, kind in enumerate(kinds) if kind == "body"]
-    heads = _match([paragraphs[i] for i in body_at], counts)
-    headline, standfirst = find_headline(paragraphs, kinds, fragments={body_at[h] for h in heads})
-    if headline >= 0:
-        kinds[headline] = "headline"
-    if standfirst >= 0:
-        kinds[standfirst] = "standfirst"
 
-    body = [p for p, kind in zip(paragraphs, kinds, strict=True) if kind == "body"]
-    others = [(kind, p) for p, kind in zip(paragraphs, kinds, strict=True) if kind != "body"]
-    body, found = _stitch(body, counts)
-    repairs += found
-
-    # The kind decides the final order below; within a kind the page order is kept.
-    items: list[tuple[BlockKind, str]] = [*others, *(("body", p) for p in body)]
-    texts, found = repair_words([text for _, text in items])
-    repairs += found
-    items = [(kind, text) for (kind, _), text in zip(items, texts, strict=True)]
-
-    ordered = order_blocks(items)
-    # Record the blocks that moved across body text: headline, standfirst and byline found
-    # after body paragraphs on the page, captions found before them.
-    body_on_page = [i for i, kind in enumerate(kinds) if kind == "body"]
-    for i, kind in enumerate(kinds):
-        if kind == "body" or not body_on_page:
+def _split_caption_paragraphs(
+    paragraphs: Sequence[Paragraph],
+) -> tuple[list[Paragraph], list[Repair]]:
+    out: list[Paragraph] = []
+    repairs: list[Repair] = []
+    for paragraph in paragraphs:
+        if paragraph.kind not in (None, "caption"):
+            out.append(paragraph)
             continue
-        moved = body_on_page[0] < i if kind != "caption" else body_on_page[-1] > i
+        pieces, found = split_captions([paragraph.text])
+        repairs += found
+        out.extend(replace(paragraph, text=piece) for piece in pieces)
+    return out, repairs
+
+
+def clean_paragraphs(
+    paragraphs: Sequence[Paragraph], repairs: Sequence[Repair] = (), *, repair: bool = True
+) -> tuple[str, list[Block], list[Repair]]:
+    """Clean a document that a reader has split into paragraphs, as :func:`clean_text` does.
+
+    With ``repair`` (text extracted from a printed page: a plain-text dump, a PDF) the
+    paragraphs go through every rule of the module: captions split and credits completed,
+    kinds read from the text where the reader gave none, cut sentences stitched, words
+    repaired. Without it (HTML and Markdown, text born digital) the words are kept as
+    written and only the kinds and the order are decided.
+
+    The order is the printed article's: headline, standfirst and byline first, then, page by
+    page, the running text (body paragraphs and section headings, in reading order) followed
+    by that page's captions. A stitched paragraph belongs to the page where it starts.
+    ``repairs`` are those the reader made, kept in front of the rest.
+    """
+    repairs = list(repairs)
+    items = list(paragraphs)
+    if repair:
+        items, found = _split_caption_paragraphs(items)
+        repairs += found
+        texts, found = complete_credits([p.text for p in items])
+        repairs += found
+        items = [replace(p, text=text) for p, text in zip(items, texts, strict=True)]
+    texts = [p.text for p in items]
+    pages = [p.page for p in items]
+    kinds: list[BlockKind] = [p.kind or classify_block(p.text) for p in items]
+
+    # The evidence for the stitcher and the word rules: the whole document.
+    counts = _NgramCounts.from_texts(texts) if repair else None
+    if counts is not None and "headline" not in kinds:
+        # A title is never the first half of a cut sentence: match fragments once with every
+        # body paragraph in play, and let only paragraphs that took no tail become titles.
+        # The real stitching runs below without the titles, which often sit between two
+        # halves.
+        body_at = [i for i, kind in enumerate(kinds) if kind == "body"]
+        heads = _match([texts[i] for i in body_at], counts)
+        headline, standfirst = find_headline(texts, kinds, fragments={body_at[h] for h in heads})
+        if headline >= 0:
+            kinds[headline] = "headline"
+        if standfirst >= 0:
+            kinds[standfirst] = "standfirst"
+
+    body_at = [i for i, kind in enumerate(kinds) if kind == "body"]
+    if counts is not None:
+        chains, found = _stitch_chains([texts[i] for i in body_at], counts)
+        repairs += found
+        stitched = {body_at[first]: text for first, text in chains}
+    else:
+        stitched = {i: texts[i] for i in body_at}
+    # (kind, text, page) in reading order; a body paragraph merged into an earlier one is gone.
+    flow = [
+        (kinds[i], stitched[i] if kinds[i] == "body" else texts[i], pages[i])
+        for i in range(len(items))
+        if kinds[i] == "heading" or i in stitched
+    ]
+    others = [(kinds[i], texts[i], pages[i]) for i in range(len(items)) if kinds[i] not in _FLOW]
+
+    placed = [*others, *flow]
+    if counts is not None:
+        fixed, found = repair_words([text for _, text, _ in placed])
+        repairs += found
+        placed = [(kind, text, page) for (kind, _, page), text in zip(placed, fixed, strict=True)]
+    others, flow = placed[: len(others)], placed[len(others) :]
+
+    front = sorted(
+        (item for item in others if item[0] in _FRONT_MATTER), key=lambda item: _KIND_RANK[item[0]]
+    )
+    ordered = list(front)
+    for number in sorted({page or 0 for _, _, page in placed}):
+        ordered += [item for item in flow if (item[2] or 0) == number]
+        ordered += [item for item in others if item[0] == "caption" and (item[2] or 0) == number]
+
+    # Record the blocks that moved across body text: headline, standfirst and byline found
+    # after body paragraphs, captions found before body paragraphs of their page.
+    for i, kind in enumerate(kinds):
+        if kind in _FLOW or not body_at:
+            continue
+        if kind == "caption":
+            moved = any(j > i and pages[j] == pages[i] for j in body_at)
+        else:
+            moved = body_at[0] < i
         if moved:
             where = "after the body" if kind == "caption" else "before the body"
-            repairs.append(Repair("reorder", _snippet(paragraphs[i], 8), f"{kind} {where}"))
+            repairs.append(Repair("reorder", _snippet(texts[i], 8), f"{kind} {where}"))
 
     blocks: list[Block] = []
     pieces: list[str] = []
     offset = 0
-    for kind, text in ordered:
+    for kind, text, page in ordered:
         if pieces:
             offset += 2
-        blocks.append(Block(kind, offset, offset + len(text)))
+        blocks.append(Block(kind, offset, offset + len(text), page))
         pieces.append(text)
         offset += len(text)
     return "\n\n".join(pieces), blocks, repairs
@@ -809,7 +911,7 @@ def clean_text(raw: str) -> tuple[str, list[Block], list[Repair]]:
 # Files and folders
 
 
-def _read_text(path: Path) -> str:
+def _read_bytes(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -820,6 +922,12 @@ def _read_text(path: Path) -> str:
         data = path.read_bytes()
     except OSError as err:
         raise IngestError(f"{path}: cannot read file ({err.strerror or err})") from err
+    if not data:
+        raise IngestError(f"{path}: file is empty or blank")
+    return data
+
+
+def _decode_text(path: Path, data: bytes) -> str:
     if b"\x00" in data:
         raise IngestError(f"{path}: binary file (contains NUL bytes), expected UTF-8 text")
     try:
@@ -834,22 +942,54 @@ def _read_text(path: Path) -> str:
 
 
 def load_document(path: Path, source: str) -> Document:
-    """Read a UTF-8 text file and clean it into a :class:`Document` named ``source``.
+    """Read one file and clean it into a :class:`Document` named ``source``.
 
-    Raises :class:`IngestError` (a one-line message naming the file) for a file that cannot
-    be read, is binary (contains NUL bytes), is not UTF-8, is empty or blank, or is larger
-    than ``MAX_FILE_BYTES``.
+    The reader goes by the suffix (see ``CORPUS_SUFFIXES``): ``.txt`` is a UTF-8 page
+    extraction cleaned by :func:`clean_text`; ``.md``/``.markdown``, ``.html``/``.htm`` and
+    ``.pdf`` are read by :mod:`shanxi_qa.formats` and cleaned by :func:`clean_paragraphs`
+    (a PDF with every repair rule and its page numbers, HTML and Markdown as written).
+
+    Raises :class:`IngestError` (a one-line message naming the file) for a file of another
+    type, one that cannot be read, is empty or blank, is larger than ``MAX_FILE_BYTES``, or
+    that its format's reader rejects (binary or non-UTF-8 text, a PDF that is encrypted,
+    damaged, a scan without text or over ``MAX_PDF_PAGES`` pages, a web page without
+    article text).
     """
-    text, blocks, repairs = clean_text(_read_text(Path(path)))
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in CORPUS_SUFFIXES:
+        raise IngestError(
+            f"{path}: unsupported file type {suffix or '(no suffix)'!r}; expected one of "
+            + ", ".join(CORPUS_SUFFIXES)
+        )
+    data = _read_bytes(path)
+    if suffix in TEXT_SUFFIXES:
+        text, blocks, repairs = clean_text(_decode_text(path, data))
+    else:
+        # Imported here: the readers pull in their parsing libraries.
+        from shanxi_qa import formats
+
+        if suffix in MARKDOWN_SUFFIXES:
+            paragraphs = formats.read_markdown(_decode_text(path, data))
+            text, blocks, repairs = clean_paragraphs(paragraphs, repair=False)
+        elif suffix in HTML_SUFFIXES:
+            text, blocks, repairs = clean_paragraphs(formats.read_html(path, data), repair=False)
+        else:
+            paragraphs, found = formats.read_pdf(path, data)
+            text, blocks, repairs = clean_paragraphs(paragraphs, found)
+    if not blocks:
+        raise IngestError(f"{path}: no text found in it")
     return Document(source=source, text=text, blocks=blocks, repairs=repairs)
 
 
 def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
-    """Load every ``*.txt`` and ``*.md`` file directly inside ``corpus_dir``, sorted by name.
+    """Load every file with a suffix of ``CORPUS_SUFFIXES`` directly inside ``corpus_dir``,
+    sorted by name.
 
-    Returns the documents and one warning line per skipped file (empty, binary, not UTF-8,
-    over ``MAX_FILE_BYTES``, unreadable, or one the cleaner fails on): a bad file never stops
-    the others from being read. A document's ``source`` is ``"<folder name>/<file name>"``.
+    Returns the documents and one warning line per skipped file (one that
+    :func:`load_document` rejects, or that a reader or the cleaner fails on): a bad file
+    never stops the others from being read. A document's ``source`` is
+    ``"<folder name>/<file name>"``.
     Raises :class:`IngestError` when ``corpus_dir`` does not exist or is not a folder.
     """
     corpus_dir = Path(corpus_dir)
@@ -860,7 +1000,7 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
     if not corpus_dir.is_dir():
         raise IngestError(
             f"corpus path {corpus_dir} is not a folder; pass the folder that holds the "
-            ".txt/.md files"
+            "documents (" + ", ".join(CORPUS_SUFFIXES) + ")"
         )
     documents: list[Document] = []
     warnings: list[str] = []

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-BlockKind = Literal["headline", "standfirst", "byline", "body", "caption"]
+# "heading" is a section heading inside the text (a Markdown or HTML h2, a PDF subhead); the
+# document's own title is its "headline".
+BlockKind = Literal["headline", "standfirst", "byline", "heading", "body", "caption"]
 RetrievalMode = Literal["bm25", "dense", "hybrid"]
 RETRIEVAL_MODES: tuple[RetrievalMode, ...] = ("bm25", "dense", "hybrid")
 
@@ -21,6 +23,7 @@ class Block:
     kind: BlockKind
     start: int
     end: int
+    page: int | None = None  # 1-based page it starts on; None for formats without pages
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,11 @@ class Document:
             if block.start <= offset < block.end:
                 return number
         return 0
+
+    def page_of(self, offset: int) -> int | None:
+        """1-based page of the block holding ``offset``; None without pages or outside blocks."""
+        number = self.paragraph_of(offset)
+        return self.blocks[number - 1].page if number else None
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,7 @@ class Quote:
     score: float
     context: str  # the whole paragraph the quote lies in
     context_start: int  # offset of ``context`` in the cleaned document
+    page: int | None = None  # 1-based page of a paged document (PDF); None otherwise
 
 
 @dataclass

@@ -1,0 +1,710 @@
+"""Readers for the document formats: each turns one file into paragraphs for the cleaner.
+
+- **PDF** with pdfminer.six's layout analysis: the characters come grouped into lines and
+  text boxes with their positions and type sizes, and the page's drawn rectangles and
+  images come too. The boxes are put in reading order by cutting the page along its widest
+  gaps (recursive XY-cut: the gap under a headline, the gutter between two columns), the
+  largest type on the first page is the headline, a short box just under a picture is its
+  caption, and running heads and page numbers are dropped. What the layout cannot tell
+  (words split at line ends, sentences cut by a column or page break) is left to the same
+  rules as a plain-text extraction (:func:`shanxi_qa.ingest.clean_paragraphs`).
+- **HTML** with trafilatura, which keeps the article's main text and drops navigation,
+  scripts, cookie banners, sidebars and footers; the page's title and author become the
+  headline and the byline.
+- **Markdown** with markdown-it-py: headings become ``headline`` (the first ``#``) and
+  ``heading`` blocks, and only the text is kept (no ``**``, ``#`` or link syntax).
+
+The libraries are imported inside the readers, so nothing on the question path loads them.
+Every failure is an :class:`~shanxi_qa.ingest.IngestError` whose one-line message names
+the file and says why.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from shanxi_qa.ingest import (
+    HEADLINE_MAX_WORDS,
+    STANDFIRST_MAX_WORDS,
+    IngestError,
+    Paragraph,
+    ends_sentence,
+    normalise_paragraph,
+)
+from shanxi_qa.records import BlockKind, Repair
+
+__all__ = [
+    "MAX_PDF_PAGES",
+    "read_html",
+    "read_markdown",
+    "read_pdf",
+]
+
+# pdfminer's layout analysis reads about 13 dense pages a second on one busy core (300
+# two-column pages in 23 s): 500 pages stay within a minute.
+MAX_PDF_PAGES = 500
+
+# Type at least this much larger than the body's is a title (headline or heading).
+TITLE_SIZE_RATIO = 1.3
+HEADING_SIZE_RATIO = 1.15
+# A picture is a drawn rectangle, curve or image at least this large (points) each way;
+# thinner ones are rules and underlines.
+PICTURE_MIN_SIDE = 20.0
+# A caption starts within this many of its own line heights under the picture.
+CAPTION_GAP_LINES = 2.5
+CAPTION_MAX_WORDS = 60
+# Running heads and page numbers sit in this top or bottom share of the page.
+MARGIN_SHARE = 0.08
+
+_BYLINE_RE = re.compile(r"^By\s+[A-Z][\w'’.\-]*(?:,?\s+(?:[A-Z][\w'’.\-]*|and|&))*$")
+_PAGE_NUMBER_RE = re.compile(r"^(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s+of\s+\d{1,4})?$", re.I)
+_CID_RE = re.compile(r"\(cid:\d+\)")
+_LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
+_LIGATURE_RE = re.compile("[" + "".join(_LIGATURES) + "]")
+_SOFT_HYPHEN = "\u00ad"
+
+
+def _byline_like(text: str) -> bool:
+    return len(text.split()) <= 10 and _BYLINE_RE.match(text) is not None
+
+
+# --------------------------------------------------------------------------------------------
+# PDF
+
+
+@dataclass
+class _Box:
+    """A rectangle on a page in PDF points (y grows upwards)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+@dataclass
+class _Line(_Box):
+    text: str = ""
+    size: float = 0.0  # median type size of its characters
+    bold: bool = False
+    chars: int = 0
+
+
+@dataclass
+class _TextBlock(_Box):
+    """A paragraph on the page: lines of one text box, in one type size."""
+
+    lines: list[_Line] = field(default_factory=list)
+    page: int = 1
+    kind: BlockKind | None = None
+
+    @property
+    def size(self) -> float:
+        sizes = [line.size for line in self.lines for _ in range(max(line.chars, 1))]
+        return statistics.median(sizes) if sizes else 0.0
+
+    @property
+    def bold(self) -> bool:
+        return all(line.bold for line in self.lines)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+    @property
+    def words(self) -> int:
+        return sum(len(line.text.split()) for line in self.lines)
+
+
+def _union(boxes: Sequence[_Box]) -> tuple[float, float, float, float]:
+    return (
+        min(b.x0 for b in boxes),
+        min(b.y0 for b in boxes),
+        max(b.x1 for b in boxes),
+        max(b.y1 for b in boxes),
+    )
+
+
+def _block_of(lines: list[_Line], page: int) -> _TextBlock:
+    x0, y0, x1, y1 = _union(lines)
+    return _TextBlock(x0, y0, x1, y1, lines=lines, page=page)
+
+
+def _split_box(lines: list[_Line], page: int) -> list[_TextBlock]:
+    """Split one layout text box into paragraphs.
+
+    A new paragraph starts where the type size changes (a headline set on top of the text),
+    after a sentence that ends a visibly short line, and at an indented first line.
+    """
+    if not lines:
+        return []
+    left = min(line.x0 for line in lines)
+    right = max(line.x1 for line in lines)
+    width = right - left
+    blocks: list[list[_Line]] = [[lines[0]]]
+    for previous, line in pairwise(lines):
+        size = max(previous.size, line.size, 1.0)
+        size_change = abs(previous.size - line.size) > 0.15 * size
+        short_end = ends_sentence(previous.text) and previous.x1 < right - 0.15 * width
+        indented = line.x0 - left >= 0.8 * size and previous.x0 - left < 0.5 * size
+        if size_change or short_end or indented:
+            blocks.append([line])
+        else:
+            blocks[-1].append(line)
+    return [_block_of(group, page) for group in blocks]
+
+
+def _widest_gap(spans: Iterable[tuple[float, float]]) -> tuple[float, float] | None:
+    """The widest empty stretch between the spans: (its width, its middle)."""
+    ordered = sorted(spans)
+    best: tuple[float, float] | None = None
+    reach = ordered[0][1]
+    for low, high in ordered[1:]:
+        if low > reach and (best is None or low - reach > best[0]):
+            best = (low - reach, (low + reach) / 2)
+        reach = max(reach, high)
+    return best
+
+
+def _reading_order(boxes: list[_Box]) -> list[_Box]:
+    """Recursive XY-cut: split the boxes along the widest empty band, across or down the
+    page, and read the parts top to bottom or left to right. A headline over two columns is
+    cut off by the band under it, the columns by the gutter between them."""
+    if len(boxes) <= 1:
+        return boxes
+    across = _widest_gap((-b.y1, -b.y0) for b in boxes)  # bands, top first
+    down = _widest_gap((b.x0, b.x1) for b in boxes)  # columns, left first
+    if down is not None and (across is None or down[0] > across[0]):
+        cut = down[1]
+        parts = [[b for b in boxes if b.x1 <= cut], [b for b in boxes if b.x1 > cut]]
+    elif across is not None:
+        cut = -across[1]
+        parts = [[b for b in boxes if b.y0 >= cut], [b for b in boxes if b.y0 < cut]]
+    else:
+        return sorted(boxes, key=lambda b: (-b.y1, b.x0))
+    return [b for part in parts for b in _reading_order(part)]
+
+
+def _is_picture(box: _Box, page_box: _Box) -> bool:
+    width, height = box.x1 - box.x0, box.y1 - box.y0
+    page_area = (page_box.x1 - page_box.x0) * (page_box.y1 - page_box.y0)
+    # A frame around the whole page is no picture.
+    return min(width, height) >= PICTURE_MIN_SIDE and width * height < 0.5 * page_area
+
+
+def _overlap(a: _Box, b: _Box) -> float:
+    return max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0))
+
+
+def _contains(outer: _Box, inner: _Box) -> bool:
+    mid_x, mid_y = (inner.x0 + inner.x1) / 2, (inner.y0 + inner.y1) / 2
+    return outer.x0 <= mid_x <= outer.x1 and outer.y0 <= mid_y <= outer.y1
+
+
+def _line_of(item: Any) -> _Line:
+    from pdfminer.layout import LTChar
+
+    chars = [c for c in item if isinstance(c, LTChar)]
+    sizes = [c.size for c in chars]
+    bold = bool(chars) and all(
+        any(mark in c.fontname for mark in ("Bold", "Black", "Heavy")) for c in chars
+    )
+    return _Line(
+        item.x0,
+        item.y0,
+        item.x1,
+        item.y1,
+        text=item.get_text().rstrip("\n"),
+        size=statistics.median(sizes) if sizes else 0.0,
+        bold=bold,
+        chars=len(chars),
+    )
+
+
+@dataclass
+class _Page:
+    number: int
+    box: _Box
+    blocks: list[_TextBlock]
+    pictures: list[_Box]
+    images: int  # images and figures found, text or not
+
+
+def _layout_page(layout: Any, number: int) -> _Page:
+    from pdfminer.layout import LTCurve, LTFigure, LTImage, LTTextBox, LTTextLine
+
+    page_box = _Box(*layout.bbox)
+    blocks: list[_TextBlock] = []
+    pictures: list[_Box] = []
+    images = 0
+
+    def visit(items: Iterable[Any]) -> None:
+        nonlocal images
+        for item in items:
+            if isinstance(item, LTTextBox):
+                lines = [_line_of(line) for line in item if isinstance(line, LTTextLine)]
+                blocks.extend(_split_box([line for line in lines if line.text.strip()], number))
+            elif isinstance(item, LTImage | LTFigure):
+                images += 1
+                if _is_picture(_Box(*item.bbox), page_box):
+                    pictures.append(_Box(*item.bbox))
+                if isinstance(item, LTFigure):
+                    visit(item)
+            elif isinstance(item, LTCurve) and _is_picture(_Box(*item.bbox), page_box):
+                pictures.append(_Box(*item.bbox))  # LTRect is an LTCurve
+
+    visit(layout)
+    # A rectangle drawn around text is a frame (a sidebar, a box-out), not a picture.
+    pictures = [p for p in pictures if not any(_contains(p, block) for block in blocks)]
+    return _Page(number, page_box, blocks, pictures, images)
+
+
+def _furniture(pages: Sequence[_Page]) -> set[int]:
+    """ids of the running heads, feet and page numbers: text in the page margins that is a
+    page number, or that repeats (digits aside) on at least half the pages, three or more."""
+
+    def in_margin(block: _TextBlock, page: _Page) -> bool:
+        height = page.box.y1 - page.box.y0
+        return (
+            block.y0 >= page.box.y1 - MARGIN_SHARE * height
+            or block.y1 <= page.box.y0 + MARGIN_SHARE * height
+        )
+
+    def shape(block: _TextBlock) -> str:
+        return re.sub(r"\d+", "#", " ".join(block.text.split()).lower())
+
+    repeats: Counter[str] = Counter()
+    for page in pages:
+        repeats.update({shape(b) for b in page.blocks if in_margin(b, page)})
+    threshold = max(3, (len(pages) + 1) // 2)
+    found = set()
+    for page in pages:
+        for block in page.blocks:
+            if not in_margin(block, page):
+                continue
+            text = " ".join(block.text.split())
+            if _PAGE_NUMBER_RE.match(text) or repeats[shape(block)] >= threshold:
+                found.add(id(block))
+    return found
+
+
+def _body_size(pages: Sequence[_Page]) -> float:
+    sizes: Counter[float] = Counter()
+    for page in pages:
+        for block in page.blocks:
+            for line in block.lines:
+                sizes[round(line.size * 2) / 2] += line.chars
+    return sizes.most_common(1)[0][0] if sizes else 0.0
+
+
+def _mark_captions(page: _Page) -> None:
+    """A short paragraph starting just under a picture, and mostly under it, captions it."""
+    for picture in page.pictures:
+        below = [
+            block
+            for block in page.blocks
+            if block.kind is None
+            and block.y1 <= picture.y0 + 0.5 * block.size
+            and picture.y0 - block.y1 <= CAPTION_GAP_LINES * max(block.size, 1.0)
+            and _overlap(block, picture) >= 0.5 * (block.x1 - block.x0)
+            and block.words <= CAPTION_MAX_WORDS
+        ]
+        if below:
+            max(below, key=lambda block: block.y1).kind = "caption"
+
+
+def _mark_titles(ordered: Sequence[_TextBlock], body_size: float) -> None:
+    """Headline, standfirst, byline and headings by type size and position.
+
+    The headline is the largest type on the first page with text, when it is at least 1.3
+    times the body's. Right after it may come a standfirst (larger than the body, up to 30
+    words) and a byline ("By Jane Roe"). Elsewhere a short paragraph in large or bold type
+    without a full stop is a section heading.
+    """
+    if not ordered or body_size <= 0:
+        return
+    first_page = ordered[0].page
+    candidates = [
+        b
+        for b in ordered
+        if b.page == first_page and b.kind is None and b.words <= 2 * HEADLINE_MAX_WORDS
+    ]
+    headline = max(candidates, key=lambda b: b.size, default=None)
+    if headline is not None and headline.size >= TITLE_SIZE_RATIO * body_size:
+        # The first of several paragraphs in that size: a headline set on two lines of its own.
+        headline = next(b for b in candidates if b.size == headline.size)
+        headline.kind = "headline"
+        after = ordered[ordered.index(headline) + 1 :][:3]
+        for position, block in enumerate(after):
+            if block.kind is not None:
+                continue
+            if _byline_like(" ".join(block.text.split())):
+                block.kind = "byline"
+            elif (
+                position == 0
+                and block.size >= 1.1 * body_size
+                and block.words <= STANDFIRST_MAX_WORDS
+                and block.size < headline.size
+            ):
+                block.kind = "standfirst"
+            else:
+                break
+    for block in ordered:
+        if block.kind is not None or block.words > 15:
+            continue
+        flat = " ".join(block.text.split())
+        larger = block.size >= HEADING_SIZE_RATIO * body_size
+        if (larger or block.bold) and not ends_sentence(flat) and flat[:1].isupper():
+            block.kind = "heading"
+
+
+def _plain_glyphs(text: str, repairs: list[Repair]) -> str:
+    """Ligature glyphs to letters; a soft hyphen (a typesetter's break point) disappears,
+    joining the word it split at a line end."""
+    for match in _LIGATURE_RE.finditer(text):
+        repairs.append(Repair("ligature", match.group(0), _LIGATURES[match.group(0)]))
+    text = _LIGATURE_RE.sub(lambda m: _LIGATURES[m.group(0)], text)
+    if _SOFT_HYPHEN in text:
+        for match in re.finditer(rf"\S*{_SOFT_HYPHEN}\s*\S*", text):
+            before = match.group(0)
+            repairs.append(Repair("dehyphenate", before, re.sub(rf"{_SOFT_HYPHEN}\s*", "", before)))
+        text = re.sub(rf"{_SOFT_HYPHEN}\n?", "", text)
+    return text
+
+
+def _pdf_kind_of(data: bytes) -> str:
+    signatures = {
+        b"\x89PNG": "a PNG image",
+        b"\xff\xd8\xff": "a JPEG image",
+        b"GIF8": "a GIF image",
+        b"PK\x03\x04": "a ZIP archive (a Word or other office file?)",
+        b"\xd0\xcf\x11\xe0": "an old Office document",
+    }
+    for magic, name in signatures.items():
+        if data.startswith(magic):
+            return name
+    if data.lstrip()[:1] == b"<":
+        return "HTML or XML text"
+    return "something else"
+
+
+def _pdf_pages(data: bytes, path: Path) -> list[_Page]:
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.layout import LAParams
+    from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfexceptions import PDFException
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.psexceptions import PSException
+
+    # pdfminer logs every oddity of a damaged file; the one-line reason below is enough.
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    try:
+        document = PDFDocument(PDFParser(io.BytesIO(data)))
+        count = sum(1 for _ in PDFPage.create_pages(document))
+        if count > MAX_PDF_PAGES:
+            raise IngestError(
+                f"{path}: PDF has {count} pages, over the {MAX_PDF_PAGES}-page limit; "
+                "split it into smaller files"
+            )
+        if count == 0:
+            raise IngestError(f"{path}: PDF has no pages")
+        manager = PDFResourceManager()
+        # boxes_flow=None: pdfminer groups lines into boxes, the reading order is ours.
+        device = PDFPageAggregator(manager, laparams=LAParams(boxes_flow=None))
+        interpreter = PDFPageInterpreter(manager, device)
+        pages = []
+        for number, page in enumerate(PDFPage.create_pages(document), start=1):
+            interpreter.process_page(page)
+            pages.append(_layout_page(device.get_result(), number))
+        return pages
+    except PDFPasswordIncorrect as err:
+        raise IngestError(
+            f"{path}: encrypted PDF that needs a password; save an unencrypted copy"
+        ) from err
+    except PDFEncryptionError as err:
+        reason = " ".join(str(err).split())[:120]
+        raise IngestError(f"{path}: encrypted PDF that cannot be opened ({reason})") from err
+    except IngestError:
+        raise
+    except (PDFException, PSException, ValueError, KeyError, TypeError, AttributeError) as err:
+        reason = " ".join(str(err).split())[:120] or type(err).__name__
+        raise IngestError(f"{path}: damaged PDF, cannot be read ({reason})") from err
+
+
+def read_pdf(path: Path, data: bytes) -> tuple[list[Paragraph], list[Repair]]:
+    """The paragraphs of a PDF in reading order, with their pages and layout kinds.
+
+    Raises :class:`IngestError` for a file that is no PDF, is encrypted with a password, is
+    damaged, has more than ``MAX_PDF_PAGES`` pages, or has no text layer (a scan).
+    """
+    if b"%PDF-" not in data[:1024]:
+        raise IngestError(f"{path}: not a PDF (the file holds {_pdf_kind_of(data)})")
+    pages = _pdf_pages(data, path)
+    furniture = _furniture(pages)
+    dropped = sorted(
+        {" ".join(b.text.split()) for page in pages for b in page.blocks if id(b) in furniture}
+    )
+    body_size = _body_size(pages)
+    ordered: list[_TextBlock] = []
+    for page in pages:
+        page.blocks = [b for b in page.blocks if id(b) not in furniture]
+        _mark_captions(page)
+        boxes: list[_Box] = [*page.blocks, *page.pictures]
+        ordered += [b for b in _reading_order(boxes) if isinstance(b, _TextBlock)]
+    _mark_titles(ordered, body_size)
+
+    text = "".join(block.text for block in ordered)
+    if not text.strip():
+        if any(page.images for page in pages):
+            raise IngestError(
+                f"{path}: PDF has no text layer (a scan or images only); run OCR on it first"
+            )
+        raise IngestError(f"{path}: PDF holds no text")
+    unmapped = sum(len(m.group(0)) for m in _CID_RE.finditer(text))
+    if unmapped > 0.1 * len(text):
+        raise IngestError(
+            f"{path}: PDF fonts carry no character map, so its text cannot be read; "
+            "export it again with embedded Unicode fonts"
+        )
+
+    repairs = [Repair("page-furniture", text, "") for text in dropped]
+    paragraphs = []
+    for block in ordered:
+        cleaned = normalise_paragraph(_plain_glyphs(block.text, repairs), repairs)
+        if cleaned:
+            paragraphs.append(Paragraph(cleaned, block.kind, block.page))
+    return paragraphs, repairs
+
+
+# --------------------------------------------------------------------------------------------
+# HTML
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _element_text(element: Any) -> str:
+    """The text of a trafilatura element, a line break read as a space."""
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag == "lb":
+            parts.append(" ")
+        else:
+            parts.append(_element_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+# trafilatura's block elements; anything else inside them (hi, ref, lb) is inline text.
+_HTML_BLOCKS = frozenset({"p", "head", "list", "item", "quote", "table", "row", "code", "div"})
+
+
+def _html_blocks(element: Any) -> Iterator[tuple[str, str]]:
+    """(tag, text) of the paragraphs under the container ``element``, in document order:
+    ``"head:h1"``... for a heading, ``"p"`` for the rest."""
+    for child in element:
+        tag = child.tag
+        if tag == "row":
+            cells = [_collapse(_element_text(cell)) for cell in child]
+            text = "; ".join(cell for cell in cells if cell)
+            if text:
+                yield "p", text
+        elif tag == "head":
+            yield f"head:{child.get('rend', 'h2')}", _collapse(_element_text(child))
+        elif any(grandchild.tag in _HTML_BLOCKS for grandchild in child):
+            own = _collapse(child.text or "")
+            if own:
+                yield "p", own
+            yield from _html_blocks(child)
+        elif tag != "graphic":
+            text = _collapse(_element_text(child))
+            if text:
+                yield "p", text
+        # Loose text after a block, still inside this container.
+        tail = _collapse(child.tail or "")
+        if tail:
+            yield "p", tail
+
+
+def _byline(author: str) -> str:
+    names = [name.strip() for name in author.split(";") if name.strip()]
+    if len(names) > 1:
+        return "By " + ", ".join(names[:-1]) + " and " + names[-1]
+    return "By " + names[0]
+
+
+def read_html(path: Path, data: bytes) -> list[Paragraph]:
+    """The article of a saved web page: headline, byline, then its text and headings.
+
+    trafilatura finds the main text and leaves out navigation, scripts, cookie banners,
+    sidebars, comments and footers. The headline is the page's first ``<h1>`` when the
+    text opens with one, else the page title; the byline is the author it names. Raises
+    :class:`IngestError` when the page holds no article text (only scripts, say).
+    """
+    from trafilatura import bare_extraction
+
+    # trafilatura warns on stderr about pages it finds little in; the reason below says it.
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
+    if not re.search(rb"<(?:html|body)[\s>]", data[:65536], re.I):
+        # A fragment saved without its page ("<p>...</p>") is read as the body of one.
+        data = b"<html><body>" + data + b"</body></html>"
+    try:
+        extracted = bare_extraction(
+            data,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_links=False,
+            include_formatting=False,
+            deduplicate=False,
+        )
+    except (ValueError, TypeError, AttributeError, LookupError) as err:
+        reason = " ".join(str(err).split())[:120] or type(err).__name__
+        raise IngestError(f"{path}: HTML page cannot be read ({reason})") from err
+    body = getattr(extracted, "body", None) if extracted is not None else None
+    found = list(_html_blocks(body)) if body is not None else []
+    if not any(tag == "p" for tag, _ in found):
+        raise IngestError(
+            f"{path}: no article text found in the HTML page (only scripts, menus or boilerplate)"
+        )
+
+    paragraphs: list[Paragraph] = []
+    title = _collapse(getattr(extracted, "title", None) or "")
+    author = _collapse(getattr(extracted, "author", None) or "")
+    if found[0][0] == "head:h1":
+        paragraphs.append(Paragraph(found.pop(0)[1], "headline"))
+    elif title:
+        paragraphs.append(Paragraph(title, "headline"))
+        if found[0][0].startswith("head") and found[0][1].casefold() == title.casefold():
+            found.pop(0)
+    if author:
+        paragraphs.append(Paragraph(_byline(author), "byline"))
+    for tag, text in found:
+        if tag.startswith("head"):
+            paragraphs.append(Paragraph(text, "heading"))
+        elif author and _byline_like(text):
+            continue  # the byline written into the page, already taken from its author
+        else:
+            paragraphs.append(Paragraph(text))
+    return paragraphs
+
+
+# --------------------------------------------------------------------------------------------
+# Markdown
+
+_FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+
+
+class _TagStripper(HTMLParser):
+    """The text of an HTML fragment, without its tags, scripts and styles."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def _strip_tags(html: str) -> str:
+    stripper = _TagStripper()
+    stripper.feed(html)
+    stripper.close()
+    return _collapse(" ".join(stripper.parts))
+
+
+def _inline_text(token: Any) -> tuple[str, bool]:
+    """The plain text of an inline token, and whether it is nothing but an image."""
+    parts: list[str] = []
+    only_image = bool(token.children)
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+            only_image = only_image and not child.content.strip()
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(child.content)  # its alt text
+        elif child.type == "html_inline":
+            continue
+    return _collapse("".join(parts)), only_image
+
+
+def read_markdown(text: str) -> list[Paragraph]:
+    """The paragraphs of a Markdown text, without markup.
+
+    The first ``#`` heading (or a heading that opens the text, when there is no ``#``) is
+    the headline and a "By ..." paragraph right after it the byline; every other heading
+    is a ``heading`` block. Paragraphs, list items, quotes, table rows (cells joined by
+    "; ") and code blocks are body text; a paragraph that is only an image gives its alt
+    text as a caption. A YAML front-matter block is left out.
+    """
+    from markdown_it import MarkdownIt
+
+    text = _FRONT_MATTER_RE.sub("", text, count=1)
+    parser = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    tokens = parser.parse(text)
+    found: list[tuple[str, str]] = []  # (heading level "h1".. or "p" / "image", text)
+    row: list[str] | None = None
+    for position, token in enumerate(tokens):
+        if token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close" and row is not None:
+            found.append(("p", "; ".join(cell for cell in row if cell)))
+            row = None
+        elif token.type == "inline":
+            content, only_image = _inline_text(token)
+            opener = tokens[position - 1] if position else None
+            if row is not None:
+                row.append(content)
+            elif opener is not None and opener.type == "heading_open":
+                found.append((opener.tag, content))
+            else:
+                found.append(("image" if only_image else "p", content))
+        elif token.type in ("fence", "code_block"):
+            found.append(("p", _collapse(token.content)))
+        elif token.type == "html_block":
+            found.append(("p", _strip_tags(token.content)))
+    found = [(tag, content) for tag, content in found if content]
+
+    headings = [i for i, (tag, _) in enumerate(found) if tag.startswith("h")]
+    headline = next((i for i in headings if found[i][0] == "h1"), None)
+    if headline is None and headings and headings[0] == 0:
+        headline = 0
+    paragraphs: list[Paragraph] = []
+    for i, (tag, content) in enumerate(found):
+        kind: BlockKind | None = None
+        if i == headline:
+            kind = "headline"
+        elif tag.startswith("h"):
+            kind = "heading"
+        elif tag == "image":
+            kind = "caption"
+        elif headline is not None and i == headline + 1 and _byline_like(content):
+            kind = "byline"
+        paragraphs.append(Paragraph(content, kind))
+    return paragraphs

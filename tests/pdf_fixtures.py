@@ -1,0 +1,214 @@
+"""PDF pages made for the tests with fpdf2, every line placed by hand.
+
+The text is made up for the tests. Each fixture keeps the lines it wrote, so a test can
+say exactly what the reading order must give back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fpdf import FPDF
+
+HEADLINE = "Riverton library reopens after the flood"
+BYLINE = "By Maria Lopez"
+# Left column: two paragraphs; the second one's last sentence runs on into the right column.
+LEFT_COLUMN = [
+    [
+        "The public library of Riverton opened its doors",
+        "again on Monday, eight months after the spring",
+        "flood had filled the whole of its base-",
+        "ment with water. Workers replaced the floors,",
+        "the shelves and the heating system at a cost of",
+        "2.4 million dollars, the town council said.",
+    ],
+    [
+        "The new reading room holds 120 seats and a",
+        "corner for children with picture books in four",
+        "languages. Volunteers spent three weeks carrying",
+        "the saved books back from a school gym where",
+        "they had been dried. About 9,000 volumes could",
+        "not be rescued and were replaced with gifts from",
+        "neighbouring towns and from a fund that supports",
+        "public buildings in the",
+    ],
+]
+# Right column: the end of that sentence, then a paragraph cut by a picture and its caption.
+RIGHT_COLUMN_TOP = [
+    "river valley.",
+    "The head librarian, Tom Becker, said the library",
+    "now keeps its rare maps on the second floor, well",
+    "above the highest flood mark recorded in the town.",
+    "Visitors can borrow laptops at the front desk, and",
+    "the study rooms stay open",
+]
+CAPTION = "Children read in the new corner of the Riverton library."
+RIGHT_COLUMN_BOTTOM = ["until nine in the evening on weekdays."]
+
+PAGE_TWO_HEADING = "Opening hours"
+PAGE_TWO = [
+    [
+        "From May the library will also open on Sunday afternoons, from one to five",
+        "o'clock. The council expects about 400 visitors on a typical Sunday.",
+    ],
+    [
+        "A mobile library van will visit the three villages of the valley every",
+        "second Thursday, Tom Becker said.",
+    ],
+]
+
+# The cleaned text those lines must give, block by block: (kind, page, text).
+EXPECTED_BLOCKS = [
+    ("headline", 1, HEADLINE),
+    ("byline", 1, BYLINE),
+    (
+        "body",
+        1,
+        "The public library of Riverton opened its doors again on Monday, eight months after "
+        "the spring flood had filled the whole of its basement with water. Workers replaced "
+        "the floors, the shelves and the heating system at a cost of 2.4 million dollars, the "
+        "town council said.",
+    ),
+    (
+        "body",
+        1,
+        "The new reading room holds 120 seats and a corner for children with picture books in "
+        "four languages. Volunteers spent three weeks carrying the saved books back from a "
+        "school gym where they had been dried. About 9,000 volumes could not be rescued and "
+        "were replaced with gifts from neighbouring towns and from a fund that supports "
+        "public buildings in the river valley.",
+    ),
+    (
+        "body",
+        1,
+        "The head librarian, Tom Becker, said the library now keeps its rare maps on the "
+        "second floor, well above the highest flood mark recorded in the town. Visitors can "
+        "borrow laptops at the front desk, and the study rooms stay open until nine in the "
+        "evening on weekdays.",
+    ),
+    ("caption", 1, CAPTION),
+    ("heading", 2, PAGE_TWO_HEADING),
+    (
+        "body",
+        2,
+        "From May the library will also open on Sunday afternoons, from one to five o'clock. "
+        "The council expects about 400 visitors on a typical Sunday.",
+    ),
+    (
+        "body",
+        2,
+        "A mobile library van will visit the three villages of the valley every second "
+        "Thursday, Tom Becker said.",
+    ),
+]
+
+LEADING = 13.0  # points from one baseline to the next
+PARAGRAPH_GAP = 9.0  # extra space between paragraphs
+LEFT_X, RIGHT_X, COLUMN_TOP = 48.0, 310.0, 150.0
+
+
+def _lines(pdf: FPDF, x: float, y: float, lines: list[str]) -> float:
+    for line in lines:
+        pdf.text(x, y, line)
+        y += LEADING
+    return y
+
+
+def _page_number(pdf: FPDF, number: int) -> None:
+    pdf.set_font("Helvetica", "", 9)
+    pdf.text(292, 810, str(number))
+
+
+def newspaper_page(pdf: FPDF) -> None:
+    """Page 1: a headline over two columns, a picture box with a caption in the right one."""
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 24)
+    pdf.text(LEFT_X, 80, HEADLINE)
+    pdf.set_font("Helvetica", "", 10)
+    pdf.text(LEFT_X, 108, BYLINE)
+
+    # The right column goes into the file first: the order of the text in the file is no
+    # guide, the positions on the page are.
+    y = _lines(pdf, RIGHT_X, COLUMN_TOP, RIGHT_COLUMN_TOP[:1]) + PARAGRAPH_GAP
+    y = _lines(pdf, RIGHT_X, y, RIGHT_COLUMN_TOP[1:])
+    pdf.rect(RIGHT_X, y, 235, 110)  # the picture
+    y += 110 + 14
+    pdf.set_font("Helvetica", "I", 8)
+    pdf.text(RIGHT_X, y, CAPTION)
+    pdf.set_font("Helvetica", "", 10)
+    _lines(pdf, RIGHT_X, y + 24, RIGHT_COLUMN_BOTTOM)
+    y = COLUMN_TOP
+    for paragraph in LEFT_COLUMN:
+        y = _lines(pdf, LEFT_X, y, paragraph) + PARAGRAPH_GAP
+    _page_number(pdf, 1)
+
+
+def second_page(pdf: FPDF) -> None:
+    """Page 2: a bold heading and two paragraphs in one column."""
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 13)
+    pdf.text(LEFT_X, 80, PAGE_TWO_HEADING)
+    pdf.set_font("Helvetica", "", 10)
+    y = 104.0
+    for paragraph in PAGE_TWO:
+        y = _lines(pdf, LEFT_X, y, paragraph) + PARAGRAPH_GAP
+    _page_number(pdf, 2)
+
+
+def new_pdf() -> FPDF:
+    pdf = FPDF(format="A4", unit="pt")
+    pdf.set_auto_page_break(False)
+    return pdf
+
+
+def write_library_pdf(path: Path) -> Path:
+    """The two pages above, as one PDF."""
+    pdf = new_pdf()
+    newspaper_page(pdf)
+    second_page(pdf)
+    pdf.output(str(path))
+    return path
+
+
+def write_text_pdf(
+    path: Path, pages: list[list[str]], *, password: str | None = None, top: float = 80.0
+) -> Path:
+    """A plain PDF: one column of the given lines per page from ``top`` down, optionally
+    encrypted."""
+    pdf = new_pdf()
+    if password is not None:
+        pdf.set_encryption(owner_password="owner-" + password, user_password=password)
+    for lines in pages:
+        pdf.add_page()
+        pdf.set_font("Helvetica", "", 10)
+        _lines(pdf, LEFT_X, top, lines)
+    pdf.output(str(path))
+    return path
+
+
+def write_image_pdf(path: Path, image: Path) -> Path:
+    """A PDF whose only page is a picture, as a scan without OCR is."""
+    pdf = new_pdf()
+    pdf.add_page()
+    pdf.image(str(image), x=40, y=40, w=300)
+    pdf.output(str(path))
+    return path
+
+
+def png_bytes(width: int = 64, height: int = 48) -> bytes:
+    """A small grey PNG image, written with the standard library."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + bytes([128]) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
