@@ -99,6 +99,21 @@ def test_running_heads_and_page_numbers_are_dropped(tmp_path: Path) -> None:
     ]
 
 
+def test_a_short_line_deep_in_a_pdf_is_not_its_headline(tmp_path: Path) -> None:
+    # The text rule that finds a plain-text page's headline anywhere looks only at the top
+    # of a PDF's first page.
+    pages = [
+        ["The ferry runs every hour on weekdays and twice an hour on Sundays."],
+        ["Timetable changes in May", "", "From May the first boat leaves at six."],
+    ]
+    document = load_document(write_text_pdf(tmp_path / "ferry.pdf", pages), "c/ferry.pdf")
+    assert blocks_of(document) == [
+        ("body", 1, "The ferry runs every hour on weekdays and twice an hour on Sundays."),
+        ("body", 2, "Timetable changes in May"),
+        ("body", 2, "From May the first boat leaves at six."),
+    ]
+
+
 def test_reading_order_takes_the_gutter_before_aligned_paragraph_gaps() -> None:
     # A headline over two columns whose paragraph gaps line up at the same height (y 500 to
     # 506): the gutter (x 290 to 310) is the wider gap, so each column is read whole.

@@ -73,6 +73,9 @@ GLUED_ZIPF = 1.5  # a lowercase token rarer than this may be two words glued tog
 
 HEADLINE_MAX_WORDS = 12
 STANDFIRST_MAX_WORDS = 30
+# In a document with pages, the headline and standfirst are among the first paragraphs
+# of the first page.
+TITLE_SEARCH_PARAGRAPHS = 4
 
 # Continuation scorer (see continuation_score).
 HYPHEN_EVIDENCE = 10.0  # a broken word rejoined across two paragraphs
@@ -846,7 +849,14 @@ def clean_paragraphs(
         # halves.
         body_at = [i for i, kind in enumerate(kinds) if kind == "body"]
         heads = _match([texts[i] for i in body_at], counts)
-        headline, standfirst = find_headline(texts, kinds, fragments={body_at[h] for h in heads})
+        searched = len(items)
+        if pages and pages[0] is not None:
+            # A paged document's title stands at the top of its first page, not wherever a
+            # short line happens to be.
+            searched = min(TITLE_SEARCH_PARAGRAPHS, pages.count(pages[0]))
+        headline, standfirst = find_headline(
+            texts[:searched], kinds[:searched], fragments={body_at[h] for h in heads}
+        )
         if headline >= 0:
             kinds[headline] = "headline"
         if standfirst >= 0:
