@@ -10,11 +10,11 @@ import argparse
 import json
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from shanxi_qa.records import RETRIEVAL_MODES, Answer
+from shanxi_qa.records import RETRIEVAL_MODES, Answer, Quote
 
 EXIT_RUNTIME, EXIT_USAGE = 1, 2
 
@@ -33,7 +33,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     from shanxi_qa.pipeline import DEFAULT_CORPUS, DEFAULT_INDEX
 
     parser.add_argument(
-        "--corpus", type=Path, default=DEFAULT_CORPUS, help="folder of .txt/.md documents"
+        "--corpus",
+        type=Path,
+        default=DEFAULT_CORPUS,
+        help="folder of documents (.txt, .md, .html, .pdf)",
     )
     parser.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="folder for the index")
 
@@ -55,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
               shanxi-qa ask "how many smart coal mines?"
               shanxi-qa ask --json "who delivered the report?"
               printf 'q1\\nq2\\n' | shanxi-qa ask --json -    (one question a line)
+              shanxi-qa ask --source report.pdf "what did the report forecast?"
             a line of - may also be a JSON object with the conversation so far:
               {"question": "how long are they?", "history": ["how wide are the pipes?"]}"""
         ),
@@ -66,7 +70,55 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("--mode", choices=RETRIEVAL_MODES, default="hybrid", help="retrieval mode")
     ask.add_argument("--top-k", type=int, default=5, help="chunks to read (default 5)")
+    ask.add_argument(
+        "--source",
+        default=None,
+        metavar="NAME",
+        help="search only this document (its file name, as `shanxi-qa docs` lists it)",
+    )
     _common(ask)
+
+    add = commands.add_parser(
+        "add",
+        help="add documents to the corpus and index them",
+        description=textwrap.dedent(
+            """\
+            Copy files into the corpus folder and index them (only their texts are embedded).
+            A file already there with the same content is left alone; one with the name of
+            a document but other content is refused unless --replace is given. A file the
+            reader cannot read is refused and changes nothing.
+            examples:
+              shanxi-qa add report.pdf notes.md
+              shanxi-qa add --replace report.pdf"""
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add.add_argument("files", nargs="+", type=Path, metavar="FILE", help="files to add")
+    add.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace a document of the same name that has other content",
+    )
+    _common(add)
+
+    remove = commands.add_parser(
+        "remove",
+        help="remove a document from the corpus and the index",
+        description="Delete a document from the corpus folder and rebuild the index without it "
+        "(nothing is embedded).\nexample: shanxi-qa remove report.pdf",
+    )
+    remove.add_argument("name", metavar="NAME", help="the document's file name (see `docs`)")
+    _common(remove)
+
+    docs = commands.add_parser(
+        "docs",
+        help="list the indexed documents",
+        description="List the documents of the index: kind, pages, paragraphs, when indexed "
+        "and headline; then any corpus file that could not be read.\n"
+        "example: shanxi-qa docs --json",
+    )
+    docs.add_argument("--json", action="store_true", help="print the list as JSON")
+    _common(docs)
 
     index = commands.add_parser(
         "index",
@@ -173,8 +225,18 @@ def _pipeline(args: argparse.Namespace, progress: bool = False) -> Any:
     return Pipeline(PipelineConfig(corpus_dir=args.corpus, index_dir=args.index), progress=progress)
 
 
-def format_answer(answer: Answer) -> str:
-    """The text form of an answer: short answer, then block-quoted sources."""
+def quote_source(quote: Quote) -> str:
+    """Where a quote is from: ``file, p. 3, paragraph 8`` (the page when the document has pages)."""
+    page = getattr(quote, "page", None)
+    where = [quote.source, *([f"p. {page}"] if page is not None else [])]
+    return ", ".join([*where, f"paragraph {quote.paragraph}"])
+
+
+def format_answer(answer: Answer, headlines: Mapping[str, str] | None = None) -> str:
+    """The text form of an answer: short answer, then block-quoted sources.
+
+    ``headlines`` (source -> headline) names each quote's document too: given when the index
+    holds several documents."""
     lines: list[str] = []
     if answer.abstained:
         lines.append("The documents do not answer this.")
@@ -184,7 +246,9 @@ def format_answer(answer: Answer) -> str:
         lines.append(str(answer.answer))
     for quote in answer.quotes:
         lines += ["", *textwrap.wrap(quote.text, 96, initial_indent="> ", subsequent_indent="> ")]
-        lines.append(f">   ({quote.source}, paragraph {quote.paragraph}, score {quote.score:.2f})")
+        where = f"({quote_source(quote)}, score {quote.score:.2f})"
+        title = (headlines or {}).get(quote.source)
+        lines.append(f">   — {title} {where}" if title else f">   {where}")
     if answer.resolved_question:
         lines += ["", f"read as: {answer.resolved_question}"]
     lines += ["", f"confidence {answer.confidence:.2f}"]
@@ -211,11 +275,16 @@ def _ask(args: argparse.Namespace) -> int:
         lines = [args.question]
 
     pipeline = _pipeline(args)
+    source = pipeline.resolve_source(args.source)  # an unknown document: one line, exit 2
+    documents = pipeline.index.documents
+    headlines = {key: pipeline.headline(key) for key in documents} if len(documents) > 1 else None
     failures = 0
     for number, line in enumerate(lines):
         try:
             question, history = _batch_line(line) if args.question == "-" else (line, None)
-            answer = pipeline.ask(question, mode=args.mode, top_k=args.top_k, history=history)
+            answer = pipeline.ask(
+                question, mode=args.mode, top_k=args.top_k, history=history, source=source
+            )
         except QuestionError as error:
             if len(lines) == 1:
                 raise UsageError(str(error)) from error
@@ -229,7 +298,7 @@ def _ask(args: argparse.Namespace) -> int:
         else:
             if number:
                 print("\n" + "-" * 40)
-            print(format_answer(answer), flush=True)
+            print(format_answer(answer, headlines), flush=True)
     return EXIT_RUNTIME if failures else 0
 
 
@@ -277,6 +346,92 @@ def _index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def _add(args: argparse.Namespace) -> int:
+    from shanxi_qa.corpus import add_documents
+    from shanxi_qa.index import load_index
+
+    changes = add_documents(
+        [(path, path.name) for path in args.files],
+        args.corpus,
+        args.index,
+        replace=args.replace,
+        warn=_warn,
+    )
+    for change in changes:
+        if change.status == "refused":
+            print(f"error: {change.message}", file=sys.stderr)
+        else:
+            print(change.message)
+    if any(change.status in ("added", "replaced") for change in changes):
+        index = load_index(args.index)
+        manifest = index.manifest
+        print(
+            f"indexed {manifest['documents']} document(s), {manifest['chunks']} chunks; "
+            f"embedded {manifest.get('embedded', 0)} new text(s)"
+        )
+    return EXIT_USAGE if any(change.status == "refused" for change in changes) else 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    from shanxi_qa.corpus import remove_document
+    from shanxi_qa.index import read_manifest
+
+    change = remove_document(args.name, args.corpus, args.index, warn=_warn)
+    manifest = read_manifest(args.index) or {}
+    print(f"{change.message}; {manifest.get('documents', 0)} document(s) left")
+    return 0
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from shanxi_qa.chunk import ChunkerConfig
+    from shanxi_qa.corpus import describe, skipped_files
+    from shanxi_qa.index import build_index, is_fresh, load_index
+
+    config = ChunkerConfig()
+    if not is_fresh(args.index, args.corpus, config):
+        build_index(args.corpus, args.index, config, progress=not args.json, warn=_warn)
+    index = load_index(args.index)
+    infos, skipped = describe(index), skipped_files(index)
+    if args.json:
+        record = {"documents": [asdict(info) for info in infos], "skipped": skipped}
+        print(json.dumps(record, ensure_ascii=False, indent=2))
+        return 0
+    print(format_documents(infos, skipped))
+    return 0
+
+
+def format_documents(infos: Sequence[Any], skipped: Sequence[str] = ()) -> str:
+    """The ``docs`` table: one document a line, then the files that could not be read."""
+    header = ("name", "kind", "pages", "paragraphs", "indexed", "headline")
+    rows = [header] + [
+        (
+            info.name,
+            info.kind,
+            "-" if info.pages is None else str(info.pages),
+            str(info.paragraphs),
+            (info.indexed_at or "-")[:19].replace("T", " "),
+            info.headline,
+        )
+        for info in infos
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header) - 1)]
+    lines = [
+        "  ".join(
+            [*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[-1]]
+        ).rstrip()
+        for row in rows
+    ]
+    lines.append(f"\n{len(infos)} document(s)" + (f", {len(skipped)} skipped:" if skipped else ""))
+    lines += [f"  {line}" for line in skipped]
+    return "\n".join(lines)
+
+
 def _show(args: argparse.Namespace) -> int:
     pipeline = _pipeline(args)
     try:
@@ -322,6 +477,9 @@ def _bench(args: argparse.Namespace) -> int:
 
 _COMMANDS = {
     "ask": _ask,
+    "add": _add,
+    "remove": _remove,
+    "docs": _docs,
     "index": _index,
     "show": _show,
     "eval": _eval,

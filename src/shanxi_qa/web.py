@@ -9,9 +9,15 @@ the JSON record of :meth:`Answer.to_dict` out, usable with ``gradio_client``::
     Client(url).predict("how long are they?", ["how wide are the pipes?"], api_name="/ask")
 
 The optional second argument, ``history``, is the conversation so far (earlier questions,
-oldest first): a follow-up is read against it (:mod:`shanxi_qa.followup`). The chat keeps each
-browser session's conversation (its answer records) in its own ``gr.State``, so two users never
-share context; "Clear" starts a new conversation.
+oldest first): a follow-up is read against it (:mod:`shanxi_qa.followup`); the optional third,
+``source``, searches one document only (its file name). The chat keeps each browser session's
+conversation (its answer records) in its own ``gr.State``, so two users never share context;
+"Clear" starts a new conversation.
+
+Documents can be added (the upload button beside the question box) and removed (pick one in
+"Search in", then "Remove"): the corpus and the index change (:mod:`shanxi_qa.corpus`), the
+server loads the new index, and the list of sources at the top follows. A file that cannot be
+added gets a polite message in the chat and changes nothing.
 
 Everything shown comes from documents or users, so all of it is displayed as text: every
 piece is HTML-escaped (and Markdown-escaped where it goes into Markdown) before it reaches
@@ -28,9 +34,14 @@ import re
 import sys
 import threading
 import traceback
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from shanxi_qa.pipeline import MAX_HISTORY, Pipeline, PipelineConfig, QuestionError
+from shanxi_qa.corpus import CorpusError, add_documents, describe, remove_document
+from shanxi_qa.corpus import headline as document_headline
+from shanxi_qa.index import IndexStoreError, read_manifest
+from shanxi_qa.pipeline import MAX_HISTORY, Pipeline, PipelineConfig, QuestionError, SourceError
 from shanxi_qa.records import Answer, Document, Quote
 
 if TYPE_CHECKING:
@@ -48,6 +59,7 @@ WARM_UP_QUESTION = "What is this document about?"
 CONCURRENCY_LIMIT = 4
 # How much of a user's question is echoed in the chat (the whole text is still checked).
 ECHO_CHARS = 300
+ALL_DOCUMENTS = "All documents"
 
 PANEL_PLACEHOLDER = (
     '<div class="source-panel empty"><p>The paragraph behind each answer appears here, '
@@ -66,6 +78,7 @@ CSS = """
 #source-panel .source-caption { font-size: 0.85rem; color: var(--body-text-color-subdued); }
 #chat [data-testid="bot"] strong { font-size: 1.1em; }
 #source-panel .empty p { color: var(--body-text-color-subdued); margin: 0; }
+#source-panel .source-title { font-style: italic; }
 """
 
 # Characters that Markdown gives a meaning to. ``<``, ``>`` and ``&`` are left to
@@ -82,41 +95,55 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def corpus_description(pipeline: Pipeline) -> str:
-    """One line (Markdown) naming every document the answers come from, with its headline."""
+def corpus_description(pipeline: Pipeline, shown: int = 20) -> str:
+    """One line (Markdown) naming every document the answers come from, with its headline
+    (the first ``shown`` of a large corpus, and how many more)."""
     parts = []
-    for source, document in sorted(pipeline.index.documents.items()):
+    documents = sorted(pipeline.index.documents.items())
+    for source, document in documents[:shown]:
         label = f"`{html.escape(source)}`" if "`" not in source else escape_markdown(source)
         headline = _headline(document)
         parts.append(f"{label} ({escape_markdown(headline)})" if headline else label)
     if not parts:
         return "The index holds no documents, so every question will be declined."
-    return "Answers come only from: " + "; ".join(parts) + "."
+    more = len(documents) - shown
+    tail = f"; and {more} more" if more > 0 else ""
+    return "Answers come only from: " + "; ".join(parts) + tail + "."
 
 
 def _headline(document: Document) -> str:
     """The document's headline (and standfirst), or its first paragraph, shortened."""
-    pieces = [
-        _one_line(document.text[block.start : block.end])
-        for block in document.blocks
-        if block.kind in ("headline", "standfirst")
-    ]
-    if not pieces and document.blocks:
-        first = document.blocks[0]
-        pieces = [_one_line(document.text[first.start : first.end])]
-    text = ": ".join(piece for piece in pieces if piece)
-    return text if len(text) <= 160 else text[:157].rstrip() + "…"
+    return document_headline(document)
 
 
-def _quote_markdown(quote: Quote) -> str:
+def headlines_of(pipeline: Pipeline) -> dict[str, str] | None:
+    """Each document's headline by source, when there are several documents to tell apart."""
+    documents = pipeline.index.documents
+    if len(documents) < 2:
+        return None
+    return {source: _headline(document) for source, document in documents.items()}
+
+
+def _where(quote: Quote) -> str:
+    """``source, p. 3, paragraph 8``: the page only for documents that have pages."""
+    page = getattr(quote, "page", None)
+    parts = [quote.source, *([f"p. {page}"] if page is not None else [])]
+    return ", ".join([*parts, f"paragraph {quote.paragraph}"])
+
+
+def _quote_markdown(quote: Quote, headlines: Mapping[str, str] | None = None) -> str:
+    title = (headlines or {}).get(quote.source)
+    named = f"*{escape_markdown(title)}* · " if title else ""
     return (
         f"> {escape_markdown(_one_line(quote.text))}\n>\n"
-        f"> — *{escape_markdown(quote.source)}, paragraph {quote.paragraph}*"
+        f"> — {named}*{escape_markdown(_where(quote))}*"
     )
 
 
-def answer_markdown(answer: Answer) -> str:
-    """The bot's reply: bold answer and quotes, or a plain refusal with the closest passage."""
+def answer_markdown(answer: Answer, headlines: Mapping[str, str] | None = None) -> str:
+    """The bot's reply: bold answer and quotes, or a plain refusal with the closest passage.
+
+    ``headlines`` (source -> headline) names each quote's document beside its file."""
     parts: list[str] = []
     if answer.resolved_question:  # a follow-up, read against the conversation
         parts.append(f"*read as: {escape_markdown(_one_line(answer.resolved_question))}*")
@@ -124,10 +151,10 @@ def answer_markdown(answer: Answer) -> str:
         parts.append("The documents do not answer this question.")
         if answer.quotes:
             parts.append("**Closest passage (does not answer):**")
-            parts.append(_quote_markdown(answer.quotes[0]))
+            parts.append(_quote_markdown(answer.quotes[0], headlines))
     else:
         parts.append(f"**{escape_markdown(_one_line(str(answer.answer)))}**")
-        parts.extend(_quote_markdown(quote) for quote in answer.quotes)
+        parts.extend(_quote_markdown(quote, headlines) for quote in answer.quotes)
     parts.append(f"*confidence {answer.confidence:.2f}*")
     return "\n\n".join(parts)
 
@@ -142,7 +169,7 @@ def _span_in_context(quote: Quote) -> tuple[int, int] | None:
     return (found, found + len(quote.text)) if found >= 0 and quote.text else None
 
 
-def source_panel_html(answer: Answer) -> str:
+def source_panel_html(answer: Answer, headlines: Mapping[str, str] | None = None) -> str:
     """The top quote's paragraph with the quoted span in ``<mark>``; all text escaped."""
     if not answer.quotes:
         return (
@@ -159,13 +186,14 @@ def source_panel_html(answer: Answer) -> str:
         after = quote.context[span[1] :]
     css_class = "source-panel abstained" if answer.abstained else "source-panel"
     label = "Closest passage (does not answer)" if answer.abstained else "Source paragraph"
+    title = (headlines or {}).get(quote.source)
+    named = f'<span class="source-title">{html.escape(title)}</span> · ' if title else ""
     return (
         f'<div class="{css_class}">'
         f'<div class="source-label">{label}</div>'
         f'<p class="source-text">{html.escape(before)}<mark>{html.escape(marked)}</mark>'
         f"{html.escape(after)}</p>"
-        f'<div class="source-caption">{html.escape(quote.source)}, '
-        f"paragraph {quote.paragraph}</div></div>"
+        f'<div class="source-caption">{named}{html.escape(_where(quote))}</div></div>'
     )
 
 
@@ -189,47 +217,131 @@ class ChatService:
     lazily on first use and the third-party objects do not promise thread safety, so calls
     are serialised with a lock. An answer takes milliseconds, so the lock costs nothing a
     user would notice, and the queue's other workers keep the page responsive meanwhile.
+
+    Adding or removing a document builds the new index outside that lock (questions are
+    still answered from the old one meanwhile), then swaps in a pipeline over the new index
+    under it; changes take turns under a lock of their own.
     """
 
     def __init__(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline
         self._lock = threading.Lock()
+        self._changing = threading.Lock()
 
-    def ask(self, question: str, history: list[Any] | None = None) -> Answer:
-        """``history``: earlier questions, or the answer records they got, oldest first."""
+    def ask(
+        self, question: str, history: list[Any] | None = None, source: str | None = None
+    ) -> Answer:
+        """``history``: earlier questions, or the answer records they got, oldest first;
+        ``source``: the one document to search (a file name), None for all."""
         with self._lock:
-            if history:
-                return self.pipeline.ask(question, history=history[-MAX_HISTORY:])
+            if history or source:
+                return self.pipeline.ask(
+                    question, history=(history or [])[-MAX_HISTORY:], source=source
+                )
             return self.pipeline.ask(question)
 
-    def api(self, question: str, history: list[str] | None = None) -> dict[str, Any]:
+    def api(
+        self, question: str, history: list[str] | None = None, source: str | None = None
+    ) -> dict[str, Any]:
         """``/ask``: the answer record, or ``{"question", "error"}`` for a question that fails."""
         try:
-            return self.ask(question, history).to_dict()
-        except QuestionError as error:
+            return self.ask(question, history, source or None).to_dict()
+        except (QuestionError, SourceError) as error:
             return {"question": question, "error": str(error)}
         except Exception:
             _log_failure(str(question))
             return {"question": question, "error": SORRY}
 
     def reply(
-        self, question: str, conversation: list[Answer] | None = None
+        self,
+        question: str,
+        conversation: list[Answer] | None = None,
+        source: str | None = None,
     ) -> tuple[str, str | None, Answer | None]:
         """The bot's Markdown reply, the new source panel (None: leave the panel as is) and the
         answer record (None when the question could not be asked)."""
         try:
-            answer = self.ask(question, list(conversation or []))
+            answer = self.ask(question, list(conversation or []), source)
         except QuestionError as error:
             return _polite_question_error(error), None, None
+        except SourceError as error:
+            return f"Sorry, I cannot search there: {escape_markdown(str(error))}.", None, None
         except Exception:
             _log_failure(question)
             return escape_markdown(SORRY), None, None
-        return answer_markdown(answer), source_panel_html(answer), answer
+        headlines = self.headlines()
+        return answer_markdown(answer, headlines), source_panel_html(answer, headlines), answer
+
+    def headlines(self) -> dict[str, str] | None:
+        return headlines_of(self.pipeline)
+
+    def document_names(self) -> list[str]:
+        """The file names of the indexed documents, sorted."""
+        return sorted(Path(source).name for source in self.pipeline.index.documents)
+
+    def add(self, path: Path, name: str) -> str:
+        """Add the uploaded file ``path`` as ``name``; the reply for the chat (Markdown)."""
+        shown = escape_markdown(name)
+        try:
+            with self._changing:
+                config = self.pipeline.config
+                (change,) = add_documents(
+                    [(path, name)], config.corpus_dir, config.index_dir, config.chunker
+                )
+                if change.status in ("added", "replaced"):
+                    self._reload()
+        except (CorpusError, IndexStoreError, OSError) as error:
+            return f"Sorry, I could not add {shown}: {escape_markdown(_one_line(str(error)))}."
+        except Exception:
+            _log_failure(f"adding {name}")
+            return f"Sorry, something went wrong while adding {shown}; nothing was changed."
+        if change.status == "refused":
+            reason = change.message.removeprefix(f"{name}: ")
+            return f"Sorry, I could not add {shown}: {escape_markdown(_one_line(reason))}."
+        if change.status == "unchanged":
+            return escape_markdown(change.message) + "."
+        info = next((i for i in describe(self.pipeline.index) if i.name == change.name), None)
+        about = f" (*{escape_markdown(info.headline)}*)" if info and info.headline else ""
+        paragraphs = f", {info.paragraphs} paragraphs" if info else ""
+        pages = f", {info.pages} pages" if info and info.pages else ""
+        return (
+            f"Added **{escape_markdown(change.name)}**{about}{pages}{paragraphs}. Ask me about it."
+        )
+
+    def remove(self, name: str) -> str:
+        """Remove the document ``name``; the reply for the chat (Markdown)."""
+        shown = escape_markdown(name)
+        try:
+            with self._changing:
+                config = self.pipeline.config
+                change = remove_document(name, config.corpus_dir, config.index_dir, config.chunker)
+                self._reload()
+        except (CorpusError, IndexStoreError, OSError) as error:
+            return f"Sorry, I could not remove {shown}: {escape_markdown(_one_line(str(error)))}."
+        except Exception:
+            _log_failure(f"removing {name}")
+            return f"Sorry, something went wrong while removing {shown}."
+        return f"Removed **{escape_markdown(change.name)}**: answers no longer come from it."
+
+    def _reload(self) -> None:
+        """A pipeline over the index just built, swapped in under the answering lock; the
+        query encoder is kept when the model is the same."""
+        old = self.pipeline
+        manifest = read_manifest(old.config.index_dir) or {}
+        same_model = manifest.get("model_dir") == old.index.manifest.get("model_dir")
+        encoder = old.index._encoder if same_model else None
+        fresh = Pipeline(old.config, encoder=encoder)
+        with self._lock:
+            self.pipeline = fresh
 
 
 def _echo(question: str) -> str:
     text = question if len(question) <= ECHO_CHARS else question[:ECHO_CHARS] + "…"
     return escape_markdown(text) if text.strip() else "*(empty question)*"
+
+
+def _source_choice(choice: str | None) -> str | None:
+    return None if not choice or choice == ALL_DOCUMENTS else choice
 
 
 def build_app(pipeline: Pipeline) -> gradio.Blocks:
@@ -240,7 +352,14 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
     import gradio as gr
     from gradio.events import api as api_endpoint
 
+    from shanxi_qa.index import corpus_suffixes
+
     service = ChatService(pipeline)
+
+    def sources() -> tuple[str, Any]:
+        """The list of sources and the document filter, as they are now."""
+        choices = [ALL_DOCUMENTS, *service.document_names()]
+        return corpus_description(service.pipeline), gr.Dropdown(choices=choices)
 
     def add_question(
         question: str, history: list[dict[str, Any]] | None
@@ -249,27 +368,78 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
         return "", history, question or ""
 
     def answer_question(
-        question: str, history: list[dict[str, Any]] | None, conversation: list[Answer] | None
+        question: str,
+        history: list[dict[str, Any]] | None,
+        conversation: list[Answer] | None,
+        choice: str | None,
     ) -> tuple[list[dict[str, Any]], Any, list[Answer]]:
-        reply, panel, answer = service.reply(question, conversation)
+        reply, panel, answer = service.reply(question, conversation, _source_choice(choice))
         history = [*(history or []), {"role": "assistant", "content": reply}]
         turns = list(conversation or [])
         if answer is not None:
             turns = [*turns, answer][-MAX_HISTORY:]
         return history, gr.skip() if panel is None else panel, turns
 
+    def upload(
+        path: str | None, history: list[dict[str, Any]] | None
+    ) -> tuple[list[dict[str, Any]], str, Any]:
+        history = list(history or [])
+        if not path:
+            return history, *sources()
+        name = Path(path).name
+        history.append({"role": "user", "content": f"*Add a document:* {escape_markdown(name)}"})
+        history.append({"role": "assistant", "content": service.add(Path(path), name)})
+        return history, *sources()
+
+    def remove(
+        choice: str | None, history: list[dict[str, Any]] | None
+    ) -> tuple[list[dict[str, Any]], str, Any]:
+        history = list(history or [])
+        name = _source_choice(choice)
+        if name is None:
+            reply = "Pick a document in “Search in” first, then remove it."
+        else:
+            history.append(
+                {"role": "user", "content": f"*Remove the document:* {escape_markdown(name)}"}
+            )
+            reply = service.remove(name)
+        history.append({"role": "assistant", "content": reply})
+        choices = [ALL_DOCUMENTS, *service.document_names()]
+        dropdown = gr.Dropdown(choices=choices, value=ALL_DOCUMENTS)
+        return history, corpus_description(service.pipeline), dropdown
+
     def clear() -> tuple[list[dict[str, Any]], str, str, str, list[Answer]]:
         return [], PANEL_PLACEHOLDER, "", "", []
 
-    def ask(question: str, history: list[str] | None = None) -> dict[str, Any]:
+    def ask(
+        question: str, history: list[str] | None = None, source: str | None = None
+    ) -> dict[str, Any]:
         """Answer a question from the documents; returns the answer record as JSON.
-        ``history``: the earlier questions of the conversation, oldest first (optional)."""
-        return service.api(question, history)
+        ``history``: the earlier questions of the conversation, oldest first (optional);
+        ``source``: search only this document, by file name (optional)."""
+        return service.api(question, history, source)
 
     app = gr.Blocks(title=TITLE, analytics_enabled=False)
     with app:
         gr.Markdown(f"# {TITLE}")
-        gr.Markdown(corpus_description(pipeline), elem_id="corpus-line")
+        corpus_line = gr.Markdown(corpus_description(pipeline), elem_id="corpus-line")
+        with gr.Row(equal_height=True):
+            source_filter = gr.Dropdown(
+                choices=[ALL_DOCUMENTS, *service.document_names()],
+                value=ALL_DOCUMENTS,
+                label="Search in",
+                interactive=True,
+                scale=4,
+                elem_id="source-filter",
+            )
+            remove_button = gr.Button(
+                "Remove this document",
+                variant="secondary",
+                size="md",
+                scale=1,
+                min_width=180,
+                elem_id="remove-document",
+            )
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=420):
                 chatbot = gr.Chatbot(
@@ -294,6 +464,17 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
                         submit_btn="Ask",
                         elem_id="question",
                     )
+                    upload_button = gr.UploadButton(
+                        "Add a document",
+                        file_types=list(corpus_suffixes()),
+                        file_count="single",
+                        type="filepath",
+                        variant="secondary",
+                        size="md",
+                        scale=1,
+                        min_width=150,
+                        elem_id="upload",
+                    )
                     clear_button = gr.Button(
                         "Clear",
                         variant="secondary",
@@ -312,7 +493,7 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
         def wire(event: Any) -> None:
             event.then(
                 answer_question,
-                [pending, chatbot, conversation],
+                [pending, chatbot, conversation, source_filter],
                 [chatbot, panel, conversation],
                 api_visibility="private",
                 show_progress="minimal",
@@ -336,6 +517,22 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
                 api_visibility="private",
             )
         )
+        upload_button.upload(
+            upload,
+            [upload_button, chatbot],
+            [chatbot, corpus_line, source_filter],
+            api_visibility="private",
+            show_progress="minimal",
+            concurrency_limit=1,
+        )
+        remove_button.click(
+            remove,
+            [source_filter, chatbot],
+            [chatbot, corpus_line, source_filter],
+            api_visibility="private",
+            show_progress="minimal",
+            concurrency_limit=1,
+        )
         clear_button.click(
             clear,
             None,
@@ -350,6 +547,8 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
             queue=False,
             api_visibility="private",
         )
+        # A page opened after another session added or removed a document lists it as it is.
+        app.load(sources, None, [corpus_line, source_filter], api_visibility="private")
         api_endpoint(ask, api_name="ask")  # served as /ask
     return app
 
