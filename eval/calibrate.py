@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from shanxi_qa import answer
+from shanxi_qa import checks, rank
 from shanxi_qa.answer import AnswerConfig
 from shanxi_qa.evaluate import GoldQuestion, load_gold
 from shanxi_qa.pipeline import REPO_ROOT, Pipeline
@@ -101,7 +101,7 @@ def _candidates(
     analysis, vector = pipeline._analyse(item.question)
     hits = retrieve(pipeline.index, analysis, vector, pipeline.config.retrieval)
     out = []
-    for candidate in pipeline.answerer.candidates(analysis, vector, hits):
+    for candidate in pipeline.answerer.ranker.candidates(analysis, vector, hits):
         text = pipeline.index.documents[candidate.hit.chunk.source].text[
             candidate.start : candidate.end
         ]
@@ -117,7 +117,7 @@ def ranking_examples(pipeline: Pipeline, gold: list[GoldQuestion]) -> tuple[np.n
         evidence = _squash(item.evidence)
         for text, features, _ in _candidates(pipeline, item):
             sentence = _squash(text)
-            rows.append([features[name] for name in answer.RANKING_FEATURES])
+            rows.append([features[name] for name in rank.RANKING_FEATURES])
             labels.append(float(sentence in evidence or evidence in sentence))
     return np.array(rows), np.array(labels)
 
@@ -129,9 +129,9 @@ def abstention_examples(
     for item in gold:
         candidates = _candidates(pipeline, item)
         _, features, _ = max(candidates, key=lambda c: c[2])
-        if answer.failed_checks(features):
+        if checks.failed_checks(features):
             continue
-        rows.append([features[name] for name in answer.CONFIDENCE_FEATURES])
+        rows.append([features[name] for name in checks.CONFIDENCE_FEATURES])
         labels.append(float(bool(item.answers)))
     return np.array(rows), np.array(labels)
 
@@ -143,7 +143,7 @@ def _ranked(candidates: Candidates, ranking: dict[str, float]) -> Candidates:
     """The candidates scored by ``ranking`` weights (their features' "ranking" too)."""
     out = []
     for text, features, _ in candidates:
-        logit = ranking["bias"] + sum(ranking[n] * features[n] for n in answer.RANKING_FEATURES)
+        logit = ranking["bias"] + sum(ranking[n] * features[n] for n in rank.RANKING_FEATURES)
         score = 1.0 / (1.0 + math.exp(-logit))
         out.append((text, {**features, "ranking": score}, score))
     return out
@@ -171,24 +171,24 @@ def cross_validate(
             if item.evidence:
                 evidence = _squash(item.evidence)
                 for text, features, _ in candidates:
-                    rows.append([features[n] for n in answer.RANKING_FEATURES])
+                    rows.append([features[n] for n in rank.RANKING_FEATURES])
                     labels.append(float(_squash(text) in evidence or evidence in _squash(text)))
-        ranking = fit_signed(np.array(rows), np.array(labels), answer.RANKING_FEATURES)
+        ranking = fit_signed(np.array(rows), np.array(labels), rank.RANKING_FEATURES)
         rows, labels = [], []
         for item, candidates in fitted:
             _, features, _ = max(_ranked(candidates, ranking), key=lambda c: c[2])
-            if not answer.failed_checks(features):
-                rows.append([features[n] for n in answer.CONFIDENCE_FEATURES])
+            if not checks.failed_checks(features):
+                rows.append([features[n] for n in checks.CONFIDENCE_FEATURES])
                 labels.append(float(bool(item.answers)))
-        confidence = fit_signed(np.array(rows), np.array(labels), answer.CONFIDENCE_FEATURES)
+        confidence = fit_signed(np.array(rows), np.array(labels), checks.CONFIDENCE_FEATURES)
         confidence["bias"] += _prior_shift([item for item, _ in fitted], answerable_share)
         for item, candidates in held_out:
             text, features, _ = max(_ranked(candidates, ranking), key=lambda c: c[2])
             logit = confidence["bias"] + sum(
-                confidence[n] * features[n] for n in answer.CONFIDENCE_FEATURES
+                confidence[n] * features[n] for n in checks.CONFIDENCE_FEATURES
             )
             answered = 1.0 / (1.0 + math.exp(-logit)) >= AnswerConfig().abstain_below
-            answered = answered and not answer.failed_checks(features)
+            answered = answered and not checks.failed_checks(features)
             if item.answers:
                 counts["answerable"] += 1
                 counts["answered_right"] += answered and any(a in text for a in item.answers)
@@ -233,15 +233,15 @@ def main() -> None:
         return
 
     features, labels = ranking_examples(pipeline, gold)
-    ranking = fit_signed(features, labels, answer.RANKING_FEATURES)
+    ranking = fit_signed(features, labels, rank.RANKING_FEATURES)
     print("ranking", json.dumps(ranking))
     print(f"  {len(labels)} sentences, {int(labels.sum())} evidence")
     if args.write:
-        answer.RANKING_FILE.write_text(json.dumps(ranking, indent=2) + "\n", encoding="utf-8")
-        answer.ranking_weights.cache_clear()
+        rank.RANKING_FILE.write_text(json.dumps(ranking, indent=2) + "\n", encoding="utf-8")
+        rank.ranking_weights.cache_clear()
 
     features, labels = abstention_examples(pipeline, gold)
-    confidence = fit_signed(features, labels, answer.CONFIDENCE_FEATURES)
+    confidence = fit_signed(features, labels, checks.CONFIDENCE_FEATURES)
     # The calibration set asks many more unanswerable questions than users do, on purpose
     # (they teach the model what a trap looks like); shift the odds to the users' mix.
     shift = _prior_shift(gold, args.answerable_share)
@@ -251,8 +251,8 @@ def main() -> None:
     print("abstention", json.dumps(confidence))
     print(f"  {len(labels)} questions past the hard checks, {int(labels.sum())} answerable")
     if args.write:
-        answer.CONFIDENCE_FILE.write_text(json.dumps(confidence, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {answer.RANKING_FILE} and {answer.CONFIDENCE_FILE}")
+        checks.CONFIDENCE_FILE.write_text(json.dumps(confidence, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {rank.RANKING_FILE} and {checks.CONFIDENCE_FILE}")
 
 
 if __name__ == "__main__":

@@ -104,7 +104,20 @@ def main() -> None:
     parser.add_argument("--dry-run", action="store_true", help="print the fit, write nothing")
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--cached", action="store_true", help="reuse the last run's features")
+    parser.add_argument(
+        "--drop",
+        default="",
+        metavar="NAME,...",
+        help="fit without these features (their weight is 0), to measure what each one adds",
+    )
     args = parser.parse_args()
+    dropped = {name for name in args.drop.split(",") if name}
+    unknown = dropped - set(DECISION_FEATURES)
+    if unknown:
+        parser.error(
+            f"unknown features {', '.join(sorted(unknown))}: choose from {DECISION_FEATURES}"
+        )
+    keep = [i for i, name in enumerate(DECISION_FEATURES) if name not in dropped]
     cache = WORK / "rows.json"
     if args.cached and cache.exists():
         data = json.loads(cache.read_text())
@@ -115,13 +128,16 @@ def main() -> None:
     for name, table in data.items():
         array = np.array(table)
         print(f"{name}: {len(array)} questions, {int(array[:, -3].sum())} answered right")
-        features.append(array[:, :-3])
+        features.append(array[:, keep])
         labels.append(array[:, -3])
         weights.append(np.full(len(array), 1.0 / len(array)))
     x, y = np.vstack(features), np.concatenate(labels)
     w = np.concatenate(weights) * len(y) / 2
     # Weighted fit: repeat by weight in the Newton steps through sample weights.
-    fitted = fit_weighted(x, y, w, args.l2)
+    kept = fit_weighted(x, y, w, args.l2)
+    fitted = np.zeros(1 + len(DECISION_FEATURES))
+    fitted[0] = kept[0]
+    fitted[[1 + i for i in keep]] = kept[1:]
     result = {"bias": round(float(fitted[0]), 4)} | {
         name: round(float(v), 4) for name, v in zip(DECISION_FEATURES, fitted[1:], strict=True)
     }

@@ -139,7 +139,7 @@ def test_the_speaker_of_a_quote_may_be_named_sentences_before(pipeline: Pipeline
     before = "Chief engineer Ben Okafor led the build. Work began in May."
 
     def names_missing(sentence: str, antecedent: str) -> float:
-        features = pipeline.answerer.features(
+        features = pipeline.answerer.ranker.features(
             analysis,
             sentence,
             sentence,
@@ -163,7 +163,7 @@ def test_the_company_points_back_to_the_company_named_before(pipeline: Pipeline)
     analysis = analyse_question("Where has Volta Motors won praise?")
 
     def names_missing(sentence: str) -> float:
-        features = pipeline.answerer.features(
+        features = pipeline.answerer.ranker.features(
             analysis, sentence, sentence, set(), 0.5, previous="Volta Motors builds trams."
         )
         return features["names_missing"]
@@ -175,7 +175,7 @@ def test_the_company_points_back_to_the_company_named_before(pipeline: Pipeline)
 def test_a_loose_synonym_does_not_stand_in_for_the_thing_asked_about(pipeline: Pipeline) -> None:
     from dataclasses import replace
 
-    from shanxi_qa.answer import failed_checks
+    from shanxi_qa.checks import failed_checks
     from shanxi_qa.question import analyse_question
 
     sentence = "The report was delivered by Governor Ann Lee."
@@ -183,7 +183,9 @@ def test_a_loose_synonym_does_not_stand_in_for_the_thing_asked_about(pipeline: P
 
     def checks(similarity: float) -> list[str]:
         loose = replace(analysis, expansions={"mayor": (("mayor", 1.0), ("governor", similarity))})
-        return failed_checks(pipeline.answerer.features(loose, sentence, sentence, set(), 0.5))
+        return failed_checks(
+            pipeline.answerer.ranker.features(loose, sentence, sentence, set(), 0.5)
+        )
 
     assert "the thing asked about is absent" in checks(0.65)  # a governor is no mayor
     assert "the thing asked about is absent" not in checks(0.9)
@@ -215,7 +217,7 @@ def test_a_quotation_shares_the_relevance_of_the_chunk_naming_its_speaker(
         pipeline.index.documents[c.hit.chunk.source].text[c.start : c.end][:12]: c.features[
             "retrieval"
         ]
-        for c in pipeline.answerer.candidates(analysis, vector, hits)
+        for c in pipeline.answerer.ranker.candidates(analysis, vector, hits)
     }
     # The quotation takes the score of the chunk before it; a sentence that does not point
     # back keeps its own.
@@ -226,7 +228,7 @@ def test_a_naming_question_looks_for_a_sentence_that_gives_a_name(pipeline: Pipe
     from shanxi_qa.question import analyse_question
 
     def name_given(question: str, sentence: str) -> float:
-        features = pipeline.answerer.features(
+        features = pipeline.answerer.ranker.features(
             analyse_question(question), sentence, sentence, set(), 0.5
         )
         return features["name_given"]
@@ -244,7 +246,7 @@ def test_he_said_makes_the_named_speaker_the_subject_of_a_quotation(pipeline: Pi
     previous = "Jo Lin, a deputy, spoke on Monday."
 
     def coverage(sentence: str) -> float:
-        features = pipeline.answerer.features(
+        features = pipeline.answerer.ranker.features(
             analysis, sentence, sentence, set(), 0.5, previous=previous
         )
         return features["sentence_coverage"]
@@ -257,12 +259,12 @@ def test_he_said_makes_the_named_speaker_the_subject_of_a_quotation(pipeline: Pi
 
 
 def test_where_is_it_based_needs_a_place_not_the_word_based(pipeline: Pipeline) -> None:
-    from shanxi_qa.answer import failed_checks
+    from shanxi_qa.checks import failed_checks
     from shanxi_qa.question import analyse_question
 
     def checks(question: str, sentence: str) -> list[str]:
         analysis = analyse_question(question)
-        features = pipeline.answerer.features(analysis, sentence, sentence, set(), 0.5)
+        features = pipeline.answerer.ranker.features(analysis, sentence, sentence, set(), 0.5)
         return failed_checks(features)
 
     assert (
@@ -285,7 +287,7 @@ def test_a_year_the_question_insists_on_must_be_in_the_sentences_own_paragraph(
     neighbour = "Trade grew in 2024. "
 
     def numbers_missing(paragraph: str) -> float:
-        features = pipeline.answerer.features(
+        features = pipeline.answerer.ranker.features(
             analysis, sentence, neighbour + sentence, set(), 0.5, paragraph=paragraph
         )
         return features["numbers_missing"]
