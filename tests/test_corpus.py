@@ -149,13 +149,19 @@ def test_adding_a_document_embeds_only_its_own_texts(
     ]
     manifest = read_manifest(index_dir)
     assert manifest is not None
-    assert (manifest["documents"], manifest["embedded"]) == (2, 16)
+    # Only the new file was read and chunked: the tram article came from the last build.
+    assert (manifest["documents"], manifest["documents_reused"], manifest["embedded"]) == (
+        2,
+        1,
+        16,
+    )
 
     # The incremental index holds exactly the vectors a build from nothing computes.
     fresh = tmp_path / "fresh-index"
     build_index(corpus, fresh, ChunkerConfig(), encoder_factory=FakeEncoder)
     incremental, full = load_index(index_dir), load_index(fresh)
-    assert [c.text for c in incremental.chunks] == [c.text for c in full.chunks]
+    assert incremental.chunks == full.chunks
+    assert incremental.documents == full.documents
     for name in ("sentence_vectors", "window_vectors", "vocabulary_vectors"):
         np.testing.assert_array_equal(getattr(incremental, name), getattr(full, name))
     np.testing.assert_array_equal(

@@ -7,6 +7,7 @@ folder (its index too), so the tests can add and remove documents freely.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from shanxi_qa.pipeline import Pipeline, PipelineConfig
 from shanxi_qa.records import Answer, Quote
 from shanxi_qa.web import ChatService, answer_markdown, escape_markdown, source_panel_html
 from tests.conftest import TINY_ARTICLE, FakeEncoder
+from tests.pdf_fixtures import png_bytes, write_library_pdf
 from tests.test_web import (
     ARTIFACTS,
     CHROMIUM,
@@ -42,6 +44,10 @@ The house holds 40 penguins from three colonies.
 ZOO_HEADLINE = "City zoo opens a penguin house"
 PENGUIN_QUESTION = "How many penguins does the house hold?"
 PENGUIN_SENTENCE = "The house holds 40 penguins from three colonies."
+PDF_NAME = "library.pdf"
+PDF_HEADLINE = "Riverton library reopens after the flood"
+SUNDAY_QUESTION = "How many visitors does the council expect on a typical Sunday?"
+SUNDAY_SENTENCE = "The council expects about 400 visitors on a typical Sunday."
 
 
 # ---------------------------------------------------------------------------------------
@@ -126,8 +132,9 @@ def test_quotes_name_their_page_when_the_document_has_pages() -> None:
     context = "Exports rose 5 percent. The port handled 9 million containers."
     text = "The port handled 9 million containers."
     start = context.index(text)
-    quote = Quote(text, "docs/port.pdf", 4, 200 + start, 200 + start + len(text), 0.9, context, 200)
-    quote.page = 3  # type: ignore[attr-defined]
+    quote = Quote(
+        text, "docs/port.pdf", 4, 200 + start, 200 + start + len(text), 0.9, context, 200, page=3
+    )
     answer = Answer("how many containers?", "9 million", False, 0.9, [quote])
     headlines = {"docs/port.pdf": "Port traffic hits a record"}
     assert answer_markdown(answer, headlines).splitlines()[2:] == [
@@ -143,7 +150,7 @@ def test_quotes_name_their_page_when_the_document_has_pages() -> None:
         "</span> · docs/port.pdf, p. 3, paragraph 4</div></div>"
     )
     # One document: no headline, and no page for a document without pages.
-    quote.page = None  # type: ignore[attr-defined]
+    quote.page = None
     assert answer_markdown(answer).splitlines()[4] == "> — *docs/port\\.pdf, paragraph 4*"
 
 
@@ -166,10 +173,9 @@ def documents_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve
 
 
 @pytest.fixture(scope="module")
-def zoo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("uploads") / ZOO_NAME
-    path.write_text(ZOO_ARTICLE, encoding="utf-8")
-    return path
+def pdf_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A two-page PDF made with fpdf2 (see tests/pdf_fixtures.py)."""
+    return write_library_pdf(tmp_path_factory.mktemp("uploads") / PDF_NAME)
 
 
 @pytest.fixture(scope="module")
@@ -216,33 +222,34 @@ def _choose_source(page: Any, name: str) -> None:
 @pytest.mark.browser
 @pytest.mark.server
 @pytest.mark.model
-def test_browser_uploads_a_document_and_answers_from_it(
-    page: Any, documents_server: Server, zoo_file: Path
+def test_browser_uploads_a_pdf_and_answers_from_it(
+    page: Any, documents_server: Server, pdf_file: Path
 ) -> None:
     from playwright.sync_api import expect
 
     _open(page, documents_server.url)
-    expect(page.locator("#corpus-line")).not_to_contain_text(ZOO_NAME)
-    reply = _upload(page, zoo_file)
-    expect(reply).to_contain_text(f"Added {ZOO_NAME} ({ZOO_HEADLINE})")
-    expect(page.locator("#corpus-line")).to_contain_text(f"corpus/{ZOO_NAME} ({ZOO_HEADLINE})")
-
-    reply = _ask(page, PENGUIN_QUESTION)
-    expect(reply.locator("strong").first).to_contain_text("40")
-    expect(reply.locator("blockquote").first).to_contain_text(PENGUIN_SENTENCE)
-    expect(reply.locator("blockquote").first).to_contain_text(
-        f"{ZOO_HEADLINE} · corpus/{ZOO_NAME}, paragraph 3"
+    expect(page.locator("#corpus-line")).not_to_contain_text(PDF_NAME)
+    reply = _upload(page, pdf_file)
+    expect(reply).to_have_text(
+        f"Added {PDF_NAME} ({PDF_HEADLINE}), 2 pages, 9 paragraphs. Ask me about it."
     )
-    expect(page.locator("#source-panel mark")).to_have_text(PENGUIN_SENTENCE)
+    expect(page.locator("#corpus-line")).to_contain_text(f"corpus/{PDF_NAME} ({PDF_HEADLINE})")
+
+    reply = _ask(page, SUNDAY_QUESTION)
+    expect(reply.locator("strong").first).to_contain_text("400")
+    quote = reply.locator("blockquote").first
+    expect(quote).to_contain_text(SUNDAY_SENTENCE)
+    expect(quote).to_contain_text(re.compile(rf"{PDF_HEADLINE} · corpus/{PDF_NAME}, p\. 2, "))
+    expect(page.locator("#source-panel mark")).to_have_text(SUNDAY_SENTENCE)
     expect(page.locator("#source-panel .source-caption")).to_have_text(
-        f"{ZOO_HEADLINE} · corpus/{ZOO_NAME}, paragraph 3"
+        re.compile(rf"^{PDF_HEADLINE} · corpus/{PDF_NAME}, p\. 2, paragraph \d+$")
     )
 
-    # Searching the other document only: the penguins are not there.
+    # Searching the other document only: the visitors are not there.
     _choose_source(page, "tram.txt")
-    reply = _ask(page, PENGUIN_QUESTION)
+    reply = _ask(page, SUNDAY_QUESTION)
     expect(reply).to_contain_text("do not answer")
-    expect(reply).not_to_contain_text(ZOO_NAME)
+    expect(reply).not_to_contain_text(PDF_NAME)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat-upload.png"))
 
@@ -251,34 +258,38 @@ def test_browser_uploads_a_document_and_answers_from_it(
 @pytest.mark.server
 @pytest.mark.model
 def test_browser_removes_a_document_and_it_is_gone_from_the_answers(
-    page: Any, documents_server: Server, zoo_file: Path, tmp_path: Path
+    page: Any, documents_server: Server, pdf_file: Path, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
 
     _open(page, documents_server.url)
-    reply = _upload(page, zoo_file)  # added, or already there from the test before
-    expect(reply).to_contain_text(ZOO_NAME)
-    expect(_ask(page, PENGUIN_QUESTION).locator("blockquote").first).to_contain_text(ZOO_NAME)
+    reply = _upload(page, pdf_file)  # added, or already there from the test before
+    expect(reply).to_contain_text(PDF_NAME)
+    expect(_ask(page, SUNDAY_QUESTION).locator("blockquote").first).to_contain_text(PDF_NAME)
 
-    # A file the reader cannot read: a polite message, and the list stays as it was.
+    # Files the reader cannot read: polite messages, and the list stays as it was.
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
     expect(_upload(page, empty)).to_have_text(
         "Sorry, I could not add empty.txt: file is empty or blank."
     )
-    expect(page.locator("#corpus-line")).to_contain_text(ZOO_NAME)
+    photo = tmp_path / "photo.pdf"
+    photo.write_bytes(png_bytes())
+    expect(_upload(page, photo)).to_contain_text("Sorry, I could not add photo.pdf: ")
+    expect(page.locator("#corpus-line")).to_contain_text(PDF_NAME)
+    expect(page.locator("#corpus-line")).not_to_contain_text("photo.pdf")
 
-    _choose_source(page, ZOO_NAME)
+    _choose_source(page, PDF_NAME)
     bot = page.locator('#chat [data-testid="bot"]')
     before = bot.count()
     page.locator("#remove-document").click()
     expect(bot).to_have_count(before + 1, timeout=REPLY_MS)
-    expect(bot.nth(before)).to_have_text(f"Removed {ZOO_NAME}: answers no longer come from it.")
-    expect(page.locator("#corpus-line")).not_to_contain_text(ZOO_NAME)
+    expect(bot.nth(before)).to_have_text(f"Removed {PDF_NAME}: answers no longer come from it.")
+    expect(page.locator("#corpus-line")).not_to_contain_text(PDF_NAME)
     expect(page.locator("#source-filter input")).to_have_value("All documents")
 
-    reply = _ask(page, PENGUIN_QUESTION)
-    expect(reply).not_to_contain_text(ZOO_NAME)
-    expect(reply).not_to_contain_text(PENGUIN_SENTENCE)
-    expect(page.locator("#source-panel")).not_to_contain_text(ZOO_NAME)
+    reply = _ask(page, SUNDAY_QUESTION)
+    expect(reply).not_to_contain_text(PDF_NAME)
+    expect(reply).not_to_contain_text(SUNDAY_SENTENCE)
+    expect(page.locator("#source-panel")).not_to_contain_text(PDF_NAME)
     expect(page.get_by_text("Error", exact=True)).to_have_count(0)

@@ -14,6 +14,13 @@ What is measured (the machine is small and shared, so every headline figure is a
   the encoder and in the answerer recorded on the side (the rest is question analysis and
   retrieval).
 * **index build** - one fresh build into a temporary folder, in a child process.
+* **ingest and index** (``--corpus-size N``) - a corpus of N documents, one SQuAD 2.0
+  paragraph each (the ten training articles in ``eval/squad2/``, in order, each document
+  headed by its article's title): a full build from nothing (model export included) with
+  its wall time and peak memory; then ``shanxi-qa add`` of the next paragraph as one more
+  document (wall time, and its share of the full build); then warm answering p50 over that
+  corpus against the same questions over their one article, indexed alone (the questions
+  of the first article, asked in alternation on both, so a change of load hits both).
 
 The index the cold and warm runs use is brought up to date (in a child process) before
 anything is timed, so this process never imports torch.
@@ -47,6 +54,12 @@ MAX_WARM_P95_MS = 80.0
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_GOLD = REPO_ROOT / "eval" / "gold.jsonl"
+DEFAULT_SQUAD = REPO_ROOT / "eval" / "squad2" / "train-10-articles.json"
+
+# Targets of the ingest-and-index row.
+MAX_ADD_SHARE = 0.05  # adding one document, as a share of the full build
+MAX_CORPUS_P50_RATIO = 2.0  # warm p50 over the corpus, against one article alone
+CORPUS_QUESTIONS = 100
 
 # A fresh process doing what a naive `ask` would do before answering anything.
 NAIVE_SCRIPT = textwrap.dedent(
@@ -171,6 +184,7 @@ class BenchResult:
     warm: WarmResult
     build: BuildResult | None
     machine: dict[str, Any] = field(default_factory=dict)
+    corpus: CorpusResult | None = None
 
     def checks(self) -> list[Check]:
         cold = self.cold.summary()
@@ -222,6 +236,8 @@ class BenchResult:
         if self.build is not None:
             rows.append(Check("index build wall", f"{self.build.seconds:.1f} s", "", None))
             rows.append(Check("index build peak RSS", f"{self.build.peak_mib:.0f} MiB", "", None))
+        if self.corpus is not None:
+            rows += self.corpus.checks()
         return rows
 
     def all_ok(self) -> bool:
@@ -235,11 +251,14 @@ class BenchResult:
             "cold_phases": asdict(self.phases),
             "warm": asdict(self.warm),
             "build": asdict(self.build) if self.build is not None else None,
+            "corpus": asdict(self.corpus) if self.corpus is not None else None,
             "targets": {
                 "cold_ratio_max": MAX_COLD_RATIO,
                 "cold_peak_mib_max": MAX_COLD_PEAK_MIB,
                 "warm_p50_ms_max": MAX_WARM_P50_MS,
                 "warm_p95_ms_max": MAX_WARM_P95_MS,
+                "add_share_max": MAX_ADD_SHARE,
+                "corpus_p50_ratio_max": MAX_CORPUS_P50_RATIO,
             },
             "checks": [asdict(check) for check in self.checks()],
             "all_ok": self.all_ok(),
@@ -507,6 +526,206 @@ def measure_build(corpus: Path) -> BuildResult:
     return BuildResult(seconds=run.seconds, peak_mib=run.peak_mib)
 
 
+@dataclass
+class CorpusResult:
+    """The ingest-and-index row: a corpus of one document per SQuAD paragraph."""
+
+    documents: int
+    chunks: int
+    sentences: int
+    build_seconds: float
+    build_peak_mib: float
+    add_seconds: float
+    add_peak_mib: float
+    add_embedded: int
+    build_bytes: int  # the build folder (the model is a link)
+    model_bytes: int  # the one copy of the model
+    questions: int
+    corpus_p50_ms: float
+    article_p50_ms: float
+    article: str
+
+    @property
+    def add_share(self) -> float:
+        return self.add_seconds / self.build_seconds
+
+    @property
+    def p50_ratio(self) -> float:
+        return self.corpus_p50_ms / self.article_p50_ms
+
+    def checks(self) -> list[Check]:
+        size = f"{self.documents} docs"
+        return [
+            Check(
+                "corpus: documents / chunks / sentences",
+                f"{self.documents} / {self.chunks} / {self.sentences}",
+                "",
+                None,
+            ),
+            Check(f"corpus build wall ({size})", f"{self.build_seconds:.1f} s", "", None),
+            Check(f"corpus build peak RSS ({size})", f"{self.build_peak_mib:.0f} MiB", "", None),
+            Check(
+                "  build folder / model (one copy)",
+                f"{self.build_bytes / 2**20:.1f} / {self.model_bytes / 2**20:.1f} MiB",
+                "",
+                None,
+            ),
+            Check(
+                f"add one document to {self.documents}",
+                f"{self.add_seconds:.2f} s ({self.add_share:.1%})",
+                f"<= {MAX_ADD_SHARE:.0%} of build",
+                self.add_share <= MAX_ADD_SHARE,
+            ),
+            Check(
+                "  add: texts embedded / peak RSS",
+                f"{self.add_embedded} / {self.add_peak_mib:.0f} MiB",
+                "",
+                None,
+            ),
+            Check(
+                f"warm p50, {size} ({self.questions} q)",
+                f"{self.corpus_p50_ms:.1f} ms ({self.p50_ratio:.2f}x)",
+                f"<= {MAX_CORPUS_P50_RATIO:.0f}x one article",
+                self.p50_ratio <= MAX_CORPUS_P50_RATIO,
+            ),
+            Check(
+                f"warm p50, one article ({self.questions} q)",
+                f"{self.article_p50_ms:.1f} ms",
+                "",
+                None,
+            ),
+        ]
+
+
+def squad_paragraphs(squad: Path) -> list[tuple[str, str, list[str]]]:
+    """(article title, paragraph, its questions) for every paragraph of a SQuAD file, in order."""
+    try:
+        data = json.loads(squad.read_text(encoding="utf-8"))
+        return [
+            (
+                str(article["title"]).replace("_", " "),
+                str(paragraph["context"]),
+                [str(qa["question"]) for qa in paragraph["qas"]],
+            )
+            for article in data["data"]
+            for paragraph in article["paragraphs"]
+        ]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise BenchError(f"cannot read the SQuAD articles {squad}: {error}") from error
+
+
+def _document_name(number: int, title: str) -> str:
+    slug = "".join(ch if ch.isalnum() else "-" for ch in title.lower()).strip("-")
+    return f"{number:03d}-{slug[:40]}.txt"
+
+
+def add_argv(corpus: Path, index: Path, files: Sequence[Path]) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "shanxi_qa",
+        "add",
+        *map(str, files),
+        "--corpus",
+        str(corpus),
+        "--index",
+        str(index),
+    ]
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def measure_corpus(
+    size: int,
+    squad: Path = DEFAULT_SQUAD,
+    questions: int = CORPUS_QUESTIONS,
+    log: Callable[[str], None] = lambda _: None,
+) -> CorpusResult:
+    """Build a corpus of ``size`` one-paragraph documents, add one more, and time answers."""
+    paragraphs = squad_paragraphs(squad)
+    if not 1 <= size < len(paragraphs):
+        raise BenchError(
+            f"--corpus-size must be between 1 and {len(paragraphs) - 1} (the paragraphs of "
+            f"{squad.name}, less one to add), got {size}"
+        )
+    article = paragraphs[0][0]
+    with tempfile.TemporaryDirectory(prefix="shanxi-qa-corpus-") as folder:
+        root = Path(folder)
+        corpus, index = root / "corpus", root / "index"
+        corpus.mkdir()
+        for number, (title, text, _) in enumerate(paragraphs[:size]):
+            (corpus / _document_name(number, title)).write_text(
+                f"{title}\n\n{text}\n", encoding="utf-8"
+            )
+        extra_title, extra_text, _ = paragraphs[size]
+        extra = root / "new" / _document_name(size, extra_title)
+        extra.parent.mkdir()
+        extra.write_text(f"{extra_title}\n\n{extra_text}\n", encoding="utf-8")
+        # The first article alone, as one document: its title, then its paragraphs.
+        alone = root / "article"
+        alone.mkdir()
+        own = [(text, asked) for title, text, asked in paragraphs if title == article]
+        (alone / _document_name(0, article)).write_text(
+            f"{article}\n\n" + "\n\n".join(text for text, _ in own) + "\n", encoding="utf-8"
+        )
+        asked = [q for _, qs in own for q in qs]
+        step = max(1, len(asked) // questions)
+        chosen = asked[::step][:questions]
+
+        log(f"building the index of {size} documents from nothing")
+        build = _checked(run_child(index_argv(corpus, index)), "the corpus build")
+        manifest = json.loads((index / "current" / "manifest.json").read_text(encoding="utf-8"))
+        log("adding one more document")
+        added = _checked(run_child(add_argv(corpus, index, [extra])), "adding a document")
+        after = json.loads((index / "current" / "manifest.json").read_text(encoding="utf-8"))
+        if after.get("documents") != size + 1:
+            raise BenchError(f"the added document is not in the index: {added.stdout[-300:]}")
+        log(f"building the index of {article} alone")
+        article_index = root / "article-index"
+        _checked(run_child(index_argv(alone, article_index)), "the one-article build")
+        log(f"timing {len(chosen)} warm questions on both, in alternation")
+        corpus_p50, article_p50 = _paired_warm([(corpus, index), (alone, article_index)], chosen)
+        return CorpusResult(
+            documents=int(manifest["documents"]),
+            chunks=int(manifest["chunks"]),
+            sentences=int(manifest["sentences"]),
+            build_seconds=build.seconds,
+            build_peak_mib=build.peak_mib,
+            add_seconds=added.seconds,
+            add_peak_mib=added.peak_mib,
+            add_embedded=int(after.get("embedded", -1)),
+            build_bytes=_folder_bytes((index / "current").resolve()),
+            model_bytes=_folder_bytes(index / "models"),
+            questions=len(chosen),
+            corpus_p50_ms=corpus_p50,
+            article_p50_ms=article_p50,
+            article=article,
+        )
+
+
+def _paired_warm(
+    setups: Sequence[tuple[Path, Path]], questions: Sequence[str]
+) -> tuple[float, float]:
+    """Warm p50 (ms) of each (corpus, index), every question asked on each in turn."""
+    from shanxi_qa.pipeline import Pipeline, PipelineConfig
+
+    pipelines = [Pipeline(PipelineConfig(corpus_dir=c, index_dir=i)) for c, i in setups]
+    for question in questions:  # warm-up
+        for pipeline in pipelines:
+            pipeline.ask(question)
+    timings: list[list[float]] = [[] for _ in pipelines]
+    for number, question in enumerate(questions):
+        order = range(len(pipelines)) if number % 2 == 0 else reversed(range(len(pipelines)))
+        for which in order:
+            started = time.perf_counter()
+            pipelines[which].ask(question)
+            timings[which].append((time.perf_counter() - started) * 1000)
+    first, second = (percentile(values, 50) for values in timings)
+    return first, second
+
+
 def machine_info() -> dict[str, Any]:
     try:
         load = [round(value, 2) for value in os.getloadavg()]
@@ -527,6 +746,7 @@ def run_benchmark(
     *,
     gold: Path = DEFAULT_GOLD,
     build: bool = True,
+    corpus_size: int = 0,
     log: Callable[[str], None] = lambda _: None,
 ) -> BenchResult:
     """Every measurement, in an order where no step disturbs the next one's figures."""
@@ -547,12 +767,35 @@ def run_benchmark(
     phases = measure_phases(corpus, index, rounds)
     log(f"timing {len(questions)} warm questions")
     warm = measure_warm(corpus, index, questions)
+    corpus_result = measure_corpus(corpus_size, log=log) if corpus_size else None
     return BenchResult(
-        rounds=rounds, cold=cold, phases=phases, warm=warm, build=build_result, machine=machine
+        rounds=rounds,
+        cold=cold,
+        phases=phases,
+        warm=warm,
+        build=build_result,
+        machine=machine,
+        corpus=corpus_result,
     )
 
 
 # --------------------------------------------------------------------------- output
+
+
+def format_checks(checks: Sequence[Check]) -> str:
+    """A plain-text table: metric, value, target, ok?"""
+    header = ("metric", "value", "target", "ok?")
+    rows = [header] + [
+        (c.metric, c.value, c.target or "-", "-" if c.ok is None else "yes" if c.ok else "NO")
+        for c in checks
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
 
 
 def format_table(result: BenchResult) -> str:
@@ -585,8 +828,29 @@ def run_cli(args: argparse.Namespace) -> int:
     """The ``bench`` command: print the table (or JSON with ``--json``); 1 when a step fails."""
     if args.rounds <= 0:
         raise ValueError(f"--rounds must be greater than 0, got {args.rounds}")
+    size = int(getattr(args, "corpus_size", 0) or 0)
+    if size < 0:
+        raise ValueError(f"--corpus-size must be 0 or more, got {size}")
     try:
-        result = run_benchmark(Path(args.corpus), Path(args.index), args.rounds, log=_log)
+        if getattr(args, "corpus_only", False):
+            if not size:
+                raise ValueError("--corpus-only needs --corpus-size N")
+            machine = machine_info()
+            corpus = measure_corpus(size, log=_log)
+            if args.json:
+                record = {
+                    "machine": machine,
+                    "corpus": asdict(corpus),
+                    "checks": [asdict(check) for check in corpus.checks()],
+                }
+                print(json.dumps(record, indent=2))
+            else:
+                print(format_checks(corpus.checks()))
+                print(f"\n{machine.get('cpus')} CPUs, load average {machine.get('loadavg')}")
+            return 0
+        result = run_benchmark(
+            Path(args.corpus), Path(args.index), args.rounds, corpus_size=size, log=_log
+        )
     except BenchError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

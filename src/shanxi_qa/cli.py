@@ -211,10 +211,24 @@ def build_parser() -> argparse.ArgumentParser:
         "bench",
         help="measure speed and memory",
         description="Benchmark cold and warm answering against the naive path.\n"
-        "example: shanxi-qa bench --json",
+        "examples: shanxi-qa bench --json\n"
+        "          shanxi-qa bench --corpus-size 500 --corpus-only",
     )
     bench.add_argument("--json", action="store_true", help="print the results as JSON")
     bench.add_argument("--rounds", type=int, default=5, help="paired cold runs (default 5)")
+    bench.add_argument(
+        "--corpus-size",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also measure ingest and index over N one-paragraph documents (a few minutes "
+        "for 500): full build, adding one, warm answers against one article",
+    )
+    bench.add_argument(
+        "--corpus-only",
+        action="store_true",
+        help="with --corpus-size: measure only that",
+    )
     _common(bench)
     return parser
 
@@ -227,8 +241,7 @@ def _pipeline(args: argparse.Namespace, progress: bool = False) -> Any:
 
 def quote_source(quote: Quote) -> str:
     """Where a quote is from: ``file, p. 3, paragraph 8`` (the page when the document has pages)."""
-    page = getattr(quote, "page", None)
-    where = [quote.source, *([f"p. {page}"] if page is not None else [])]
+    where = [quote.source, *([f"p. {quote.page}"] if quote.page is not None else [])]
     return ", ".join([*where, f"paragraph {quote.paragraph}"])
 
 

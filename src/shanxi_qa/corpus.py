@@ -146,7 +146,7 @@ def describe(index: LoadedIndex) -> list[DocumentInfo]:
     infos = []
     for source, document in index.documents.items():
         name = PurePosixPath(source).name
-        pages = [p for p in (getattr(b, "page", None) for b in document.blocks) if p is not None]
+        pages = [block.page for block in document.blocks if block.page is not None]
         record = indexed.get(name)
         when = record.get("indexed_at") if isinstance(record, dict) else built_at
         infos.append(

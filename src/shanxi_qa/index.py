@@ -38,7 +38,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -47,7 +47,7 @@ import numpy as np
 import numpy.typing as npt
 
 from shanxi_qa import __version__
-from shanxi_qa.chunk import ChunkerConfig, chunk_corpus
+from shanxi_qa.chunk import ChunkerConfig
 from shanxi_qa.embed import (
     MODEL_NAME,
     MODEL_PACKAGE,
@@ -414,6 +414,119 @@ def _check_required(
             raise IndexStoreError(f"cannot index {name}: {reason}")
 
 
+class _Earlier:
+    """What the current build already computed from corpus files that have not changed: their
+    cleaned documents and their chunks, reused so that adding one document to a corpus of
+    many cleans and chunks only that one (a PDF's layout analysis is the slow part of a
+    build after embedding). Nothing is reused for a forced build, from a build of another
+    format or version, or from files that do not match their manifest record."""
+
+    def __init__(self, manifest: Mapping[str, Any], documents: dict[str, Document]) -> None:
+        self.manifest = manifest
+        sources = manifest.get("sources")
+        self.sources: dict[str, Any] = sources if isinstance(sources, dict) else {}
+        self.documents = documents  # by file name, only those whose hash is recorded
+        self.chunks: dict[str, list[Chunk]] = {}
+        self.documents_reused = 0
+
+    @classmethod
+    def of(cls, index_dir: Path, expected: Mapping[str, Any], force: bool) -> _Earlier:
+        build_dir = _current_path(index_dir)
+        manifest = None if force else _read_manifest_in(build_dir)
+        if (
+            manifest is None
+            or manifest.get("complete") is not True
+            or manifest.get("format_version") != expected["format_version"]
+            or manifest.get("shanxi_qa") != expected["shanxi_qa"]
+        ):
+            return cls({}, {})
+        records = _file_records(manifest)
+        wanted = ("documents.json", "chunks.json")
+        if records is None or _verify_files(build_dir, {n: records[n] for n in wanted}):
+            return cls({}, {})
+        try:
+            documents = [_document_from_dict(d) for d in _read_json(build_dir / "documents.json")]
+            chunks = [_chunk_from_dict(c) for c in _read_json(build_dir / "chunks.json")]
+        except (OSError, ValueError, KeyError, TypeError):
+            return cls({}, {})
+        earlier = cls(manifest, {PurePosixPath(d.source).name: d for d in documents})
+        if manifest.get("chunker") == expected["chunker"]:
+            for chunk in chunks:
+                earlier.chunks.setdefault(PurePosixPath(chunk.source).name, []).append(chunk)
+        return earlier
+
+    def _unchanged(self, name: str, digest: str | None) -> bool:
+        record = self.sources.get(name)
+        return isinstance(record, dict) and digest is not None and record.get("sha256") == digest
+
+    def indexed_at(self, name: str, digest: str | None) -> str | None:
+        """When this content of ``name`` was first indexed, if an earlier build had it."""
+        if not self._unchanged(name, digest):
+            return None
+        when = self.sources[name].get("indexed_at")
+        return when if isinstance(when, str) else None
+
+    def load_corpus(
+        self, corpus_dir: Path, hashes: Mapping[str, str]
+    ) -> tuple[list[Document], list[str]]:
+        """The corpus's documents and skip warnings, as :func:`ingest.load_corpus` gives
+        them, with unchanged files taken from the earlier build instead of read again."""
+        from shanxi_qa.ingest import IngestError, load_corpus, load_document
+
+        if not self.documents:
+            return load_corpus(corpus_dir)
+        if not corpus_dir.is_dir():  # load_corpus's own message for a missing folder
+            return load_corpus(corpus_dir)
+        documents: list[Document] = []
+        warnings: list[str] = []
+        for path in corpus_files(corpus_dir):
+            source = f"{corpus_dir.name}/{path.name}"
+            earlier = self.documents.get(path.name)
+            if (
+                earlier is not None
+                and earlier.source == source
+                and self._unchanged(path.name, hashes.get(path.name))
+            ):
+                documents.append(earlier)
+                self.documents_reused += 1
+                continue
+            # The same handling as load_corpus: a bad file is skipped with its reason.
+            try:
+                documents.append(load_document(path, source))
+            except IngestError as err:
+                warnings.append(f"skipped {err}")
+            except Exception as err:
+                reason = " ".join(str(err).split())[:200]
+                warnings.append(f"skipped {path}: cannot clean it ({type(err).__name__}: {reason})")
+        return documents, warnings
+
+    def chunk_corpus(
+        self,
+        documents: list[Document],
+        hashes: Mapping[str, str],
+        config: ChunkerConfig,
+        identity: str,
+        count_model_tokens: Callable[[str], int],
+    ) -> list[Chunk]:
+        """:func:`chunk.chunk_corpus`, with an unchanged document's chunks renumbered from the
+        earlier build when it was chunked with the same settings and model."""
+        from shanxi_qa.chunk import chunk_document
+
+        same_model = self.manifest.get("model_identity") == identity
+        chunks: list[Chunk] = []
+        for document in documents:
+            name = PurePosixPath(document.source).name
+            earlier = self.chunks.get(name) if same_model else None
+            if earlier and self._unchanged(name, hashes.get(name)):
+                first = len(chunks)
+                chunks += [replace(c, chunk_id=first + i) for i, c in enumerate(earlier)]
+                continue
+            chunks += chunk_document(
+                document, config, first_id=len(chunks), count_model_tokens=count_model_tokens
+            )
+        return chunks
+
+
 def _write_index(
     corpus_dir: Path,
     index_dir: Path,
@@ -425,15 +538,15 @@ def _write_index(
     import faiss
     from tqdm import tqdm
 
-    from shanxi_qa.ingest import load_corpus
-
     steps = tqdm(total=6, desc="index", unit="step", disable=not build.progress, file=sys.stderr)
 
     def step(name: str) -> None:
         steps.set_postfix_str(name)
         steps.update(1)
 
-    documents, warnings = load_corpus(corpus_dir)
+    hashes = manifest["corpus_files"]
+    earlier = _Earlier.of(index_dir, manifest, build.force)
+    documents, warnings = earlier.load_corpus(corpus_dir, hashes)
     for warning in warnings:
         build.warn(warning)
     sources = {Path(d.source).name: d for d in documents}
@@ -451,7 +564,7 @@ def _write_index(
     identity = encoder_identity(encoder)
     step("tokenizer loaded")
 
-    chunks = chunk_corpus(documents, config, count_model_tokens=encoder.count_tokens)
+    chunks = earlier.chunk_corpus(documents, hashes, config, identity, encoder.count_tokens)
     step("chunked")
 
     # The model is exported once per model (and again only when forced or damaged).
@@ -504,14 +617,9 @@ def _write_index(
     _write_json(build_dir / "chunks.json", [asdict(c) for c in chunks])
     _write_json(build_dir / "sentence_rows.json", sentence_rows)
     now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    earlier = _read_manifest_in(_current_path(index_dir)) or {}
-    earlier_sources = earlier.get("sources") if isinstance(earlier.get("sources"), dict) else {}
-    hashes = manifest["corpus_files"]
     indexed: dict[str, dict[str, Any]] = {}
     for name in sources:
-        before = earlier_sources.get(name) if isinstance(earlier_sources, dict) else None
-        same = isinstance(before, dict) and before.get("sha256") == hashes.get(name)
-        when = before.get("indexed_at") if same and isinstance(before, dict) else None
+        when = earlier.indexed_at(name, hashes.get(name))
         indexed[name] = {"sha256": hashes.get(name), "indexed_at": when or now}
     manifest = {
         **manifest,
@@ -523,6 +631,7 @@ def _write_index(
         "model_identity": identity,
         "embedded": cache.embedded,
         "reused": cache.reused,
+        "documents_reused": earlier.documents_reused,
         "sources": indexed,
         "skipped": warnings,
         "packages": _package_versions(),

@@ -126,8 +126,7 @@ def headlines_of(pipeline: Pipeline) -> dict[str, str] | None:
 
 def _where(quote: Quote) -> str:
     """``source, p. 3, paragraph 8``: the page only for documents that have pages."""
-    page = getattr(quote, "page", None)
-    parts = [quote.source, *([f"p. {page}"] if page is not None else [])]
+    parts = [quote.source, *([f"p. {quote.page}"] if quote.page is not None else [])]
     return ", ".join([*parts, f"paragraph {quote.paragraph}"])
 
 
