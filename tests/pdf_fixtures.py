@@ -212,3 +212,45 @@ def png_bytes(width: int = 64, height: int = 48) -> bytes:
         + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )
+
+
+JUSTIFIED_TITLE = "Harbor district plans a second ferry pier"
+JUSTIFIED_PARAGRAPHS = [
+    "The harbor district of Eastbay will build a second ferry pier on the north side of the "
+    "bay, the port authority said on Wednesday. The pier is meant to take the evening boats "
+    "away from the old landing, where passengers now queue on a narrow quay beside the fish "
+    "market.",
+    "Construction is to start in the autumn and to last about fourteen months. The authority "
+    "put the cost at 11.8 million dollars, of which the regional government will pay two "
+    "thirds from its fund for public transport on water.",
+    "Fishermen who moor their boats along the north quay worried at a meeting last month that "
+    "the works would close their berths for a whole season. The authority promised to keep "
+    "half of the berths open at all times and to move the others only during the winter.",
+    "The new pier will have a covered waiting hall with room for 300 people, a ticket office "
+    "and racks for 80 bicycles. Ferries to the islands of Moss and Little Moss will leave from "
+    "there every twenty minutes in summer.",
+    "A footbridge across the canal will link the pier to the tram stop at Dock Street, so that "
+    "riders can change between the ferry and the tram without crossing the harbor road, which "
+    "carries heavy trucks to the container terminal day and night.",
+    "The district council will vote on the plan in June. If it agrees, the first boats could "
+    "use the pier before the summer season of the year after next, the head of the authority, "
+    "Ines Varga, told reporters.",
+]
+
+
+def write_justified_pdf(path: Path) -> Path:
+    """A headline over two justified columns laid out by fpdf2 itself: wide word spaces
+    make pdfminer cut some lines in pieces, which must be read as one line again."""
+    pdf = new_pdf()
+    pdf.set_auto_page_break(True, margin=50)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 22)
+    pdf.multi_cell(0, 28, JUSTIFIED_TITLE)
+    pdf.ln(10)
+    pdf.set_font("Times", "", 10)
+    with pdf.text_columns(ncols=2, gutter=18, text_align="J", l_margin=40, r_margin=300) as cols:
+        for paragraph in JUSTIFIED_PARAGRAPHS:
+            cols.write(paragraph + "\n")
+            cols.ln(6)
+    pdf.output(str(path))
+    return path

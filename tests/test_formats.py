@@ -13,8 +13,11 @@ from shanxi_qa.ingest import CORPUS_SUFFIXES, IngestError, load_corpus, load_doc
 from shanxi_qa.records import Block, Document, Repair
 from tests.pdf_fixtures import (
     EXPECTED_BLOCKS,
+    JUSTIFIED_PARAGRAPHS,
+    JUSTIFIED_TITLE,
     png_bytes,
     write_image_pdf,
+    write_justified_pdf,
     write_library_pdf,
     write_text_pdf,
 )
@@ -63,6 +66,17 @@ def test_a_two_column_page_reads_in_order(library_pdf: Path) -> None:
         ("dehyphenate", "base-ment", "basement"),
         ("reorder", "Children read in the new corner of the", "caption after the body"),
     ]
+
+
+def test_justified_columns_set_by_the_pdf_library_read_back_whole(tmp_path: Path) -> None:
+    # fpdf2 lays the text out itself, justified: pdfminer cuts 14 of its lines in two at a
+    # wide word space, and each is one line again, in its column.
+    document = load_document(write_justified_pdf(tmp_path / "pier.pdf"), "corpus/pier.pdf")
+    assert blocks_of(document) == [
+        ("headline", 1, JUSTIFIED_TITLE),
+        *(("body", 1, paragraph) for paragraph in JUSTIFIED_PARAGRAPHS),
+    ]
+    assert [r for r in document.repairs if r.rule != "whitespace"] == []
 
 
 def test_page_of_gives_the_page_an_offset_is_on(library_pdf: Path) -> None:

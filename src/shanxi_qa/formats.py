@@ -1,11 +1,12 @@
 """Readers for the document formats: each turns one file into paragraphs for the cleaner.
 
-- **PDF** with pdfminer.six's layout analysis: the characters come grouped into lines and
-  text boxes with their positions and type sizes, and the page's drawn rectangles and
-  images come too. The boxes are put in reading order by cutting the page along its widest
-  gaps (recursive XY-cut: the gap under a headline, the gutter between two columns), the
-  largest type on the first page is the headline, a short box just under a picture is its
-  caption, and running heads and page numbers are dropped. What the layout cannot tell
+- **PDF** with pdfminer.six's layout analysis: the characters come grouped into lines with
+  their positions and type sizes, and the page's drawn rectangles and images come too. The
+  lines are put in reading order by cutting the page along its widest empty bands
+  (recursive XY-cut: the band under a headline, the gutter between two columns, the space
+  between lines), then grouped into paragraphs by spacing, type size and indents; the
+  largest type on the first page is the headline, a short paragraph just under a picture
+  is its caption, and running heads and page numbers are dropped. What the layout cannot tell
   (words split at line ends, sentences cut by a column or page break) is left to the same
   rules as a plain-text extraction (:func:`shanxi_qa.ingest.clean_paragraphs`).
 - **HTML** with trafilatura, which keeps the article's main text and drops navigation,
@@ -25,11 +26,11 @@ import io
 import logging
 import re
 import statistics
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,11 @@ HEADING_SIZE_RATIO = 1.15
 # A picture is a drawn rectangle, curve or image at least this large (points) each way;
 # thinner ones are rules and underlines.
 PICTURE_MIN_SIDE = 20.0
+# Boxes closer than this (points) touch: lines set solid have no gap between them.
+MIN_GAP = 0.5
+# Empty bands within this many points of the widest are cut at once (the equal gaps between
+# the lines of a column).
+CUT_TIE = 1.0
 # A caption starts within this many of its own line heights under the picture.
 CAPTION_GAP_LINES = 2.5
 CAPTION_MAX_WORDS = 60
@@ -102,7 +108,7 @@ class _Line(_Box):
 
 @dataclass
 class _TextBlock(_Box):
-    """A paragraph on the page: lines of one text box, in one type size."""
+    """A paragraph on the page: lines of one column, in one type size."""
 
     lines: list[_Line] = field(default_factory=list)
     page: int = 1
@@ -140,59 +146,100 @@ def _block_of(lines: list[_Line], page: int) -> _TextBlock:
     return _TextBlock(x0, y0, x1, y1, lines=lines, page=page)
 
 
-def _split_box(lines: list[_Line], page: int) -> list[_TextBlock]:
-    """Split one layout text box into paragraphs.
+def _same_row(a: _Line, b: _Line) -> bool:
+    """Two pieces of one printed line (pdfminer splits a line at a wide justified space)."""
+    overlap = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return overlap > 0.5 * min(a.y1 - a.y0, b.y1 - b.y0) and b.x0 >= a.x1 - 1
 
-    A new paragraph starts where the type size changes (a headline set on top of the text),
-    after a sentence that ends a visibly short line, and at an indented first line.
+
+def _paragraphs(ordered: Sequence[_Line], page: int) -> list[_TextBlock]:
+    """Group lines in reading order into paragraphs.
+
+    A line continues the paragraph when it is in the same type size, right under the line
+    before (a gap under half a line) and in the same column. A new paragraph starts after a
+    sentence that ends a visibly short line, and at an indented first line.
     """
-    if not lines:
-        return []
-    left = min(line.x0 for line in lines)
-    right = max(line.x1 for line in lines)
-    width = right - left
-    blocks: list[list[_Line]] = [[lines[0]]]
-    for previous, line in pairwise(lines):
-        size = max(previous.size, line.size, 1.0)
-        size_change = abs(previous.size - line.size) > 0.15 * size
-        short_end = ends_sentence(previous.text) and previous.x1 < right - 0.15 * width
-        indented = line.x0 - left >= 0.8 * size and previous.x0 - left < 0.5 * size
-        if size_change or short_end or indented:
-            blocks.append([line])
+    groups: list[list[_Line]] = []
+    for line in ordered:
+        if groups and _same_row(groups[-1][-1], line):
+            last = groups[-1][-1]
+            groups[-1][-1] = _Line(
+                last.x0,
+                min(last.y0, line.y0),
+                line.x1,
+                max(last.y1, line.y1),
+                text=f"{last.text} {line.text}",
+                size=last.size if last.chars >= line.chars else line.size,
+                bold=last.bold and line.bold,
+                chars=last.chars + line.chars,
+            )
+            continue
+        if groups and _continues(groups[-1], line):
+            groups[-1].append(line)
         else:
-            blocks[-1].append(line)
-    return [_block_of(group, page) for group in blocks]
+            groups.append([line])
+    return [_block_of(group, page) for group in groups]
 
 
-def _widest_gap(spans: Iterable[tuple[float, float]]) -> tuple[float, float] | None:
-    """The widest empty stretch between the spans: (its width, its middle)."""
+def _continues(lines: list[_Line], line: _Line) -> bool:
+    previous = lines[-1]
+    size = max(previous.size, line.size, 1.0)
+    if abs(previous.size - line.size) > 0.15 * size:
+        return False
+    height = max(previous.y1 - previous.y0, line.y1 - line.y0, 1.0)
+    gap = previous.y0 - line.y1
+    if not -0.2 * height <= gap <= 0.5 * height:
+        return False
+    if line.x0 >= previous.x1 or previous.x0 >= line.x1:
+        return False  # another column
+    left = min(other.x0 for other in lines)
+    right = max(max(other.x1 for other in lines), line.x1)
+    if ends_sentence(previous.text) and previous.x1 < right - 0.15 * (right - left):
+        return False  # the short last line of a paragraph
+    # A first line set in from the left, still reaching the right edge (centred lines
+    # step in on both sides).
+    return not (line.x0 >= previous.x0 + 0.8 * size and line.x1 >= right - size)
+
+
+def _gaps(spans: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Every empty stretch between the spans: (its width, its middle), in order."""
     ordered = sorted(spans)
-    best: tuple[float, float] | None = None
+    found = []
     reach = ordered[0][1]
     for low, high in ordered[1:]:
-        if low > reach and (best is None or low - reach > best[0]):
-            best = (low - reach, (low + reach) / 2)
+        if low - reach >= MIN_GAP:
+            found.append((low - reach, (low + reach) / 2))
         reach = max(reach, high)
-    return best
+    return found
 
 
 def _reading_order(boxes: list[_Box]) -> list[_Box]:
     """Recursive XY-cut: split the boxes along the widest empty band, across or down the
     page, and read the parts top to bottom or left to right. A headline over two columns is
-    cut off by the band under it, the columns by the gutter between them."""
+    cut off by the band under it, the columns by the gutter between them, and a column into
+    its lines. Bands as wide as the widest (within a point) are cut at once."""
     if len(boxes) <= 1:
         return boxes
-    across = _widest_gap((-b.y1, -b.y0) for b in boxes)  # bands, top first
-    down = _widest_gap((b.x0, b.x1) for b in boxes)  # columns, left first
-    if down is not None and (across is None or down[0] > across[0]):
-        cut = down[1]
-        parts = [[b for b in boxes if b.x1 <= cut], [b for b in boxes if b.x1 > cut]]
-    elif across is not None:
-        cut = -across[1]
-        parts = [[b for b in boxes if b.y0 >= cut], [b for b in boxes if b.y0 < cut]]
-    else:
+    across = _gaps((-b.y1, -b.y0) for b in boxes)  # bands, top first
+    down = _gaps((b.x0, b.x1) for b in boxes)  # columns, left first
+    widest_across = max((width for width, _ in across), default=0.0)
+    widest_down = max((width for width, _ in down), default=0.0)
+    if not across and not down:
         return sorted(boxes, key=lambda b: (-b.y1, b.x0))
-    return [b for part in parts for b in _reading_order(part)]
+    parts: list[list[_Box]]
+    if widest_down > widest_across:
+        cuts = [middle for width, middle in down if width >= widest_down - CUT_TIE]
+        parts = [[] for _ in range(len(cuts) + 1)]
+        for box in boxes:
+            parts[bisect_left(cuts, box.x0)].append(box)
+    else:
+        cuts = [middle for width, middle in across if width >= widest_across - CUT_TIE]
+        parts = [[] for _ in range(len(cuts) + 1)]
+        for box in boxes:
+            parts[bisect_left(cuts, -box.y1)].append(box)
+    if max(len(part) for part in parts) == len(boxes):
+        return sorted(boxes, key=lambda b: (-b.y1, b.x0))  # nothing was cut
+    return [box for part in parts for box in _reading_order(part)]
 
 
 def _is_picture(box: _Box, page_box: _Box) -> bool:
@@ -241,10 +288,11 @@ class _Page:
 
 
 def _layout_page(layout: Any, number: int) -> _Page:
+    """The page's paragraphs in reading order, and its pictures."""
     from pdfminer.layout import LTCurve, LTFigure, LTImage, LTTextBox, LTTextLine
 
     page_box = _Box(*layout.bbox)
-    blocks: list[_TextBlock] = []
+    lines: list[_Line] = []
     pictures: list[_Box] = []
     images = 0
 
@@ -252,8 +300,8 @@ def _layout_page(layout: Any, number: int) -> _Page:
         nonlocal images
         for item in items:
             if isinstance(item, LTTextBox):
-                lines = [_line_of(line) for line in item if isinstance(line, LTTextLine)]
-                blocks.extend(_split_box([line for line in lines if line.text.strip()], number))
+                found = (_line_of(line) for line in item if isinstance(line, LTTextLine))
+                lines.extend(line for line in found if line.text.strip())
             elif isinstance(item, LTImage | LTFigure):
                 images += 1
                 if _is_picture(_Box(*item.bbox), page_box):
@@ -265,8 +313,10 @@ def _layout_page(layout: Any, number: int) -> _Page:
 
     visit(layout)
     # A rectangle drawn around text is a frame (a sidebar, a box-out), not a picture.
-    pictures = [p for p in pictures if not any(_contains(p, block) for block in blocks)]
-    return _Page(number, page_box, blocks, pictures, images)
+    pictures = [p for p in pictures if not any(_contains(p, line) for line in lines)]
+    # The pictures take part in the cut, so a column holding one is still a column.
+    ordered = [box for box in _reading_order([*lines, *pictures]) if isinstance(box, _Line)]
+    return _Page(number, page_box, _paragraphs(ordered, number), pictures, images)
 
 
 def _furniture(pages: Sequence[_Page]) -> set[int]:
@@ -461,8 +511,7 @@ def read_pdf(path: Path, data: bytes) -> tuple[list[Paragraph], list[Repair]]:
     for page in pages:
         page.blocks = [b for b in page.blocks if id(b) not in furniture]
         _mark_captions(page)
-        boxes: list[_Box] = [*page.blocks, *page.pictures]
-        ordered += [b for b in _reading_order(boxes) if isinstance(b, _TextBlock)]
+        ordered += page.blocks
     _mark_titles(ordered, body_size)
 
     text = "".join(block.text for block in ordered)
