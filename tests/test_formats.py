@@ -6,10 +6,19 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shanxi_qa import formats, ingest
 from shanxi_qa.formats import _Box, _reading_order
-from shanxi_qa.ingest import CORPUS_SUFFIXES, IngestError, load_corpus, load_document
+from shanxi_qa.ingest import (
+    CORPUS_SUFFIXES,
+    IngestError,
+    Paragraph,
+    clean_paragraphs,
+    load_corpus,
+    load_document,
+)
 from shanxi_qa.records import Block, Document, Repair
 from tests.pdf_fixtures import (
     EXPECTED_BLOCKS,
@@ -390,3 +399,37 @@ def test_an_answer_from_a_pdf_quotes_it_with_offsets_and_page(
     assert reloaded.document("corpus/library.pdf").blocks == shown.blocks
     text_answer = reloaded.ask("How long is the tram line?")
     assert (text_answer.quotes[0].source, text_answer.quotes[0].page) == ("corpus/tram.txt", None)
+
+
+# --- properties ------------------------------------------------------------------------------
+
+_KINDS = st.sampled_from([None, None, None, "headline", "byline", "heading", "caption", "body"])
+_TEXTS = st.lists(
+    st.sampled_from(["Trams", "run", "every", "day.", "the", "trans-", "portation", "By", "ROE"]),
+    min_size=1,
+    max_size=8,
+).map(" ".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(_TEXTS, _KINDS, st.integers(1, 3)), max_size=12),
+    st.booleans(),
+    st.booleans(),
+)
+def test_clean_paragraphs_keeps_offsets_and_pages(
+    items: list[tuple[str, str | None, int]], paged: bool, repair: bool
+) -> None:
+    pages = sorted(page for _, _, page in items)  # a reader gives them in page order
+    paragraphs = [
+        Paragraph(text, kind, page if paged else None)  # type: ignore[arg-type]
+        for (text, kind, _), page in zip(items, pages, strict=True)
+    ]
+    text, blocks, _ = clean_paragraphs(paragraphs, repair=repair)
+    document = Document("corpus/x.pdf", text, blocks)
+    assert_offsets(document)
+    assert all(block.end > block.start for block in blocks)
+    assert {block.page for block in blocks} <= {p.page for p in paragraphs}
+    # After the front matter the blocks go page by page.
+    running = [b.page or 0 for b in blocks if b.kind not in ("headline", "standfirst", "byline")]
+    assert running == sorted(running)
