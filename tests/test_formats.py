@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -433,3 +434,33 @@ def test_clean_paragraphs_keeps_offsets_and_pages(
     # After the front matter the blocks go page by page.
     running = [b.page or 0 for b in blocks if b.kind not in ("headline", "standfirst", "byline")]
     assert running == sorted(running)
+
+
+def test_a_reader_that_fails_on_a_file_skips_only_that_file(
+    tmp_path: Path, library_pdf: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "library.pdf").write_bytes(library_pdf.read_bytes())
+    (corpus / "tram.txt").write_text("Trams run every day.", encoding="utf-8")
+
+    def broken(path: Path, data: bytes) -> Any:
+        raise RecursionError("maximum recursion depth exceeded\nin a deep page tree")
+
+    monkeypatch.setattr(formats, "read_pdf", broken)
+    documents, warnings = load_corpus(corpus)
+    assert [d.source for d in documents] == ["corpus/tram.txt"]
+    assert warnings == [
+        f"skipped {corpus / 'library.pdf'}: cannot clean it (RecursionError: maximum "
+        "recursion depth exceeded in a deep page tree)"
+    ]
+
+
+def test_reading_order_of_a_freak_page_stays_within_the_stack() -> None:
+    # Every gap a point and a half wider than the one above: each cut takes off one line,
+    # 2,000 levels deep unless the cutting stops; past 60 levels the rest reads top down.
+    boxes, top = [], 0.0
+    for number in range(2000):
+        boxes.append(_Box(40, top - 10, 300, top))
+        top -= 10 + 1.5 * (number + 1)
+    assert _reading_order(list(reversed(boxes))) == boxes

@@ -657,7 +657,7 @@ def test_bad_corpus_files_are_skipped_with_a_warning_and_the_rest_is_indexed(
 def test_a_file_the_cleaner_fails_on_is_skipped_not_fatal(
     tiny_corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tiny_corpus / "zoo.md").write_text(ZOO_ARTICLE, encoding="utf-8")
+    (tiny_corpus / "zoo.txt").write_text(ZOO_ARTICLE, encoding="utf-8")
     real_clean = ingest.clean_text
 
     def clean(raw: str) -> Any:
@@ -670,7 +670,7 @@ def test_a_file_the_cleaner_fails_on_is_skipped_not_fatal(
     assert [d.source for d in documents] == ["corpus/tram.txt"]
     (warning,) = warnings
     _one_line(warning)
-    assert "zoo.md" in warning and "IndexError" in warning
+    assert "zoo.txt" in warning and "IndexError" in warning
 
 
 def test_a_10_mb_file_of_normal_text_is_read_in_time(tmp_path: Path) -> None:

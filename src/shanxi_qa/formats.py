@@ -63,6 +63,8 @@ HEADING_SIZE_RATIO = 1.15
 PICTURE_MIN_SIDE = 20.0
 # Boxes closer than this (points) touch: lines set solid have no gap between them.
 MIN_GAP = 0.5
+# A page cut deeper than this (only a freak layout is) reads the rest top to bottom.
+MAX_CUT_DEPTH = 60
 # Empty bands within this many points of the widest are cut at once (the equal gaps between
 # the lines of a column).
 CUT_TIE = 1.0
@@ -213,13 +215,15 @@ def _gaps(spans: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
     return found
 
 
-def _reading_order(boxes: list[_Box]) -> list[_Box]:
+def _reading_order(boxes: list[_Box], depth: int = 0) -> list[_Box]:
     """Recursive XY-cut: split the boxes along the widest empty band, across or down the
     page, and read the parts top to bottom or left to right. A headline over two columns is
     cut off by the band under it, the columns by the gutter between them, and a column into
     its lines. Bands as wide as the widest (within a point) are cut at once."""
     if len(boxes) <= 1:
         return boxes
+    if depth >= MAX_CUT_DEPTH:
+        return sorted(boxes, key=lambda b: (-b.y1, b.x0))
     across = _gaps((-b.y1, -b.y0) for b in boxes)  # bands, top first
     down = _gaps((b.x0, b.x1) for b in boxes)  # columns, left first
     widest_across = max((width for width, _ in across), default=0.0)
@@ -239,7 +243,7 @@ def _reading_order(boxes: list[_Box]) -> list[_Box]:
             parts[bisect_left(cuts, -box.y1)].append(box)
     if max(len(part) for part in parts) == len(boxes):
         return sorted(boxes, key=lambda b: (-b.y1, b.x0))  # nothing was cut
-    return [box for part in parts for box in _reading_order(part)]
+    return [box for part in parts for box in _reading_order(part, depth + 1)]
 
 
 def _is_picture(box: _Box, page_box: _Box) -> bool:
