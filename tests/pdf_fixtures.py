@@ -171,16 +171,21 @@ def write_library_pdf(path: Path) -> Path:
 
 
 def write_text_pdf(
-    path: Path, pages: list[list[str]], *, password: str | None = None, top: float = 80.0
+    path: Path,
+    pages: list[list[str]],
+    *,
+    password: str | None = None,
+    top: float = 80.0,
+    bold: bool = False,
 ) -> Path:
     """A plain PDF: one column of the given lines per page from ``top`` down, optionally
-    encrypted."""
+    encrypted or all in bold."""
     pdf = new_pdf()
     if password is not None:
         pdf.set_encryption(owner_password="owner-" + password, user_password=password)
     for lines in pages:
         pdf.add_page()
-        pdf.set_font("Helvetica", "", 10)
+        pdf.set_font("Helvetica", "B" if bold else "", 10)
         _lines(pdf, LEFT_X, top, lines)
     pdf.output(str(path))
     return path

@@ -138,6 +138,26 @@ def test_a_short_line_deep_in_a_pdf_is_not_its_headline(tmp_path: Path) -> None:
     ]
 
 
+def test_bold_marks_a_heading_only_where_the_body_is_not_bold(tmp_path: Path) -> None:
+    lines = ["Ferry times", "", "The ferry runs every hour.", "", "Night boats", "", "None run."]
+    plain = load_document(write_text_pdf(tmp_path / "plain.pdf", [lines]), "c/plain.pdf")
+    bold = load_document(write_text_pdf(tmp_path / "bold.pdf", [lines], bold=True), "c/b.pdf")
+    # Set all in bold, "Night boats" is one more line of text; the first line is still the
+    # headline by the text rule, as in a plain-text page.
+    assert [(b.kind, plain.text[b.start : b.end]) for b in plain.blocks] == [
+        ("headline", "Ferry times"),
+        ("body", "The ferry runs every hour."),
+        ("body", "Night boats"),
+        ("body", "None run."),
+    ]
+    assert [(b.kind, bold.text[b.start : b.end]) for b in bold.blocks] == [
+        ("headline", "Ferry times"),
+        ("body", "The ferry runs every hour."),
+        ("body", "Night boats"),
+        ("body", "None run."),
+    ]
+
+
 def test_reading_order_takes_the_gutter_before_aligned_paragraph_gaps() -> None:
     # A headline over two columns whose paragraph gaps line up at the same height (y 500 to
     # 506): the gutter (x 290 to 310) is the wider gap, so each column is read whole.

@@ -377,13 +377,13 @@ def _mark_captions(page: _Page) -> None:
             max(below, key=lambda block: block.y1).kind = "caption"
 
 
-def _mark_titles(ordered: Sequence[_TextBlock], body_size: float) -> None:
+def _mark_titles(ordered: Sequence[_TextBlock], body_size: float, *, bold_body: bool) -> None:
     """Headline, standfirst, byline and headings by type size and position.
 
     The headline is the largest type on the first page with text, when it is at least 1.3
     times the body's. Right after it may come a standfirst (larger than the body, up to 30
-    words) and a byline ("By Jane Roe"). Elsewhere a short paragraph in large or bold type
-    without a full stop is a section heading.
+    words) and a byline ("By Jane Roe"). Elsewhere a short paragraph in large type (or in
+    bold, unless the body is set in bold) without a full stop is a section heading.
     """
     if not ordered or body_size <= 0:
         return
@@ -418,7 +418,8 @@ def _mark_titles(ordered: Sequence[_TextBlock], body_size: float) -> None:
             continue
         flat = " ".join(block.text.split())
         larger = block.size >= HEADING_SIZE_RATIO * body_size
-        if (larger or block.bold) and not ends_sentence(flat) and flat[:1].isupper():
+        bold = block.bold and not bold_body
+        if (larger or bold) and not ends_sentence(flat) and flat[:1].isupper():
             block.kind = "heading"
 
 
@@ -516,7 +517,9 @@ def read_pdf(path: Path, data: bytes) -> tuple[list[Paragraph], list[Repair]]:
         page.blocks = [b for b in page.blocks if id(b) not in furniture]
         _mark_captions(page)
         ordered += page.blocks
-    _mark_titles(ordered, body_size)
+    chars = [(line.chars, line.bold) for block in ordered for line in block.lines]
+    bold_chars = sum(count for count, bold in chars if bold)
+    _mark_titles(ordered, body_size, bold_body=bold_chars > 0.5 * sum(c for c, _ in chars))
 
     text = "".join(block.text for block in ordered)
     if not text.strip():
