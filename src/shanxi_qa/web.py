@@ -9,10 +9,9 @@ the JSON record of :meth:`Answer.to_dict` out, usable with ``gradio_client``::
     Client(url).predict("how long are they?", ["how wide are the pipes?"], api_name="/ask")
 
 The optional second argument, ``history``, is the conversation so far (earlier questions,
-oldest first): a follow-up is read against it (:mod:`shanxi_qa.followup`); the optional third,
-``source``, searches one document only (its file name). The chat keeps each browser session's
-conversation (its answer records) in its own ``gr.State``, so two users never share context;
-"Clear" starts a new conversation.
+oldest first): a follow-up is read against it (:mod:`shanxi_qa.followup`). The chat keeps each
+browser session's conversation (its answer records) in its own ``gr.State``, so two users never
+share context; "Clear" starts a new conversation.
 
 Documents can be added (the upload button beside the question box) and removed (pick one in
 "Search in", then "Remove"): the corpus and the index change (:mod:`shanxi_qa.corpus`), the
@@ -410,13 +409,10 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
     def clear() -> tuple[list[dict[str, Any]], str, str, str, list[Answer]]:
         return [], PANEL_PLACEHOLDER, "", "", []
 
-    def ask(
-        question: str, history: list[str] | None = None, source: str | None = None
-    ) -> dict[str, Any]:
+    def ask(question: str, history: list[str] | None = None) -> dict[str, Any]:
         """Answer a question from the documents; returns the answer record as JSON.
-        ``history``: the earlier questions of the conversation, oldest first (optional);
-        ``source``: search only this document, by file name (optional)."""
-        return service.api(question, history, source)
+        ``history``: the earlier questions of the conversation, oldest first (optional)."""
+        return service.api(question, history)
 
     app = gr.Blocks(title=TITLE, analytics_enabled=False)
     with app:
