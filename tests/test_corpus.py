@@ -453,3 +453,27 @@ def test_an_index_copied_elsewhere_still_finds_its_model(corpus: Path, tmp_path:
     shutil.copytree(index_dir, copy, symlinks=True)
     shutil.rmtree(index_dir)
     assert (load_index(copy).path / "model.onnx").read_bytes() == b"fake"
+
+
+def test_an_added_file_is_read_once_and_the_others_not_at_all(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shanxi_qa import ingest
+
+    index_dir = tmp_path / "index"
+    _file(corpus, "park.txt", "The park opened a lake for rowing boats in June.\n")
+    build_index(corpus, index_dir, ChunkerConfig(), encoder_factory=FakeEncoder)
+    real = ingest.load_document
+    read: list[str] = []
+
+    def load_document(path: Path, source: str) -> Any:
+        read.append(Path(path).name)
+        return real(path, source)
+
+    monkeypatch.setattr(ingest, "load_document", load_document)
+    zoo = _file(tmp_path / "in", "zoo.txt", ZOO_ARTICLE)
+    add_documents([(zoo, "zoo.txt")], corpus, index_dir, encoder_factory=FakeEncoder)
+    assert read == ["zoo.txt"]  # checked before it went in; the build took that reading
+    index = load_index(index_dir)
+    assert sorted(index.documents) == ["corpus/park.txt", "corpus/tram.txt", "corpus/zoo.txt"]
+    assert index.documents["corpus/zoo.txt"] == real(corpus / "zoo.txt", "corpus/zoo.txt")

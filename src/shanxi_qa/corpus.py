@@ -233,6 +233,7 @@ def add_documents(
         staging = corpus_dir / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
         changes: list[Change] = []
         planned: dict[str, tuple[Path, bool]] = {}  # name -> (staged copy, replaces a file)
+        read: dict[str, tuple[str, Document]] = {}  # name -> (its sha256, the document read)
         try:
             staging.mkdir()
             for path, given in files:
@@ -243,7 +244,7 @@ def add_documents(
                     name = given
                     staged = planned[name][0]
                     try:
-                        load_document(staged, f"{corpus_dir.name}/{name}")
+                        document = load_document(staged, f"{corpus_dir.name}/{name}")
                     except IngestError as error:
                         change = Change(name, "refused", _reading_error(error, staged, name))
                     except Exception as error:  # a reader bug on this file must not be fatal
@@ -258,11 +259,13 @@ def add_documents(
                     else:
                         status: Status = "replaced" if planned[name][1] else "added"
                         change = Change(name, status, f"{status} {name}")
-                        by_content[sha256_of(staged)] = name
+                        digest = sha256_of(staged)
+                        by_content[digest] = name
+                        read[name] = (digest, document)
                 changes.append(change)
             if planned:
                 _move_in_and_build(
-                    planned, corpus_dir, index_dir, config, staging, encoder_factory, warn
+                    planned, read, corpus_dir, index_dir, config, staging, encoder_factory, warn
                 )
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -325,6 +328,7 @@ def _plan_one(
 
 def _move_in_and_build(
     planned: dict[str, tuple[Path, bool]],
+    read: dict[str, tuple[str, Document]],
     corpus_dir: Path,
     index_dir: Path,
     config: ChunkerConfig,
@@ -349,6 +353,7 @@ def _move_in_and_build(
             encoder_factory=encoder_factory,
             warn=warn,
             require=set(planned),
+            read=read,  # checked once, read once
         )
     except BaseException:
         for name in moved:

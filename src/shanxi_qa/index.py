@@ -345,6 +345,7 @@ def build_index(
     force: bool = False,
     warn: Callable[[str], None] = _quiet,
     require: Collection[str] = (),
+    read: Mapping[str, tuple[str, Document]] | None = None,
 ) -> Path:
     """Build the index for ``corpus_dir`` into ``index_dir`` and make it current.
 
@@ -356,6 +357,9 @@ def build_index(
 
     ``require`` names corpus files (file names) that must be indexed: when one is skipped
     (unreadable, empty, ...) the build fails with the reason and the current index stays.
+    ``read`` holds documents the caller has already read, by file name, each with the sha256
+    of the file it was read from: used while the file still has those bytes (``add`` reads a
+    file to check it, and a long PDF takes a while to read).
     Returns the new index folder. When another process finished an identical build while
     this one waited for the lock, that index is kept and nothing is rebuilt.
     """
@@ -376,7 +380,9 @@ def build_index(
                 build_dir,
                 config,
                 manifest,
-                _Build(encoder_factory, progress, warn, force, frozenset(require)),
+                _Build(
+                    encoder_factory, progress, warn, force, frozenset(require), dict(read or {})
+                ),
             )
             _point_current_at(index_dir, build_dir)
         except BaseException:
@@ -395,6 +401,7 @@ class _Build:
     warn: Callable[[str], None]
     force: bool
     require: frozenset[str]
+    read: dict[str, tuple[str, Document]]
 
 
 def _check_required(
@@ -467,13 +474,17 @@ class _Earlier:
         return when if isinstance(when, str) else None
 
     def load_corpus(
-        self, corpus_dir: Path, hashes: Mapping[str, str]
+        self,
+        corpus_dir: Path,
+        hashes: Mapping[str, str],
+        read: Mapping[str, tuple[str, Document]],
     ) -> tuple[list[Document], list[str]]:
         """The corpus's documents and skip warnings, as :func:`ingest.load_corpus` gives
-        them, with unchanged files taken from the earlier build instead of read again."""
+        them, with unchanged files taken from the earlier build, and files the caller has
+        just read (``read``, see :func:`build_index`), instead of read again."""
         from shanxi_qa.ingest import IngestError, load_corpus, load_document
 
-        if not self.documents:
+        if not self.documents and not read:
             return load_corpus(corpus_dir)
         if not corpus_dir.is_dir():  # load_corpus's own message for a missing folder
             return load_corpus(corpus_dir)
@@ -481,6 +492,10 @@ class _Earlier:
         warnings: list[str] = []
         for path in corpus_files(corpus_dir):
             source = f"{corpus_dir.name}/{path.name}"
+            digest, given = read.get(path.name, (None, None))
+            if given is not None and given.source == source and digest == hashes.get(path.name):
+                documents.append(given)
+                continue
             earlier = self.documents.get(path.name)
             if (
                 earlier is not None
@@ -546,7 +561,7 @@ def _write_index(
 
     hashes = manifest["corpus_files"]
     earlier = _Earlier.of(index_dir, manifest, build.force)
-    documents, warnings = earlier.load_corpus(corpus_dir, hashes)
+    documents, warnings = earlier.load_corpus(corpus_dir, hashes, build.read)
     for warning in warnings:
         build.warn(warning)
     sources = {Path(d.source).name: d for d in documents}
