@@ -10,7 +10,10 @@ no-answer) on the packaged all-MiniLM-L6-v2 encoder, fine-tuned on:
   which are never trained on, and ``CALIBRATION_ARTICLES``, kept for fitting the abstention
   model on text the reader has not seen;
 - unanswerable pairs made from them: a question with the passage of its own article that shares
-  the most words with it but does not hold its answer (what retrieval hands the reader);
+  the most words with it but does not hold its answer (what retrieval hands the reader), and
+  answerable questions with a name or a number swapped for one their passage never mentions
+  (``perturb``, the way SQuAD 2.0's writers made theirs); half of these passages, and of the
+  real unanswerable ones, are cropped to the sentence most like the question and its neighbours;
 - half of the seed calibration set (``eval/train.jsonl``), split by evidence sentence; no
   sentence that is a gold-set evidence sentence is ever trained on. The other half fits the
   abstention model.
@@ -101,6 +104,19 @@ def _terms(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
+def crop_to_question(question: str, context: str, rng: random.Random) -> str:
+    """The sentence of ``context`` sharing most words with ``question``, with up to one
+    neighbour each side: the window retrieval hands the reader for an unanswerable question."""
+    spans = _sentences(context)
+    if len(spans) < 2:
+        return context
+    terms = _terms(question)
+    i = max(range(len(spans)), key=lambda k: len(terms & _terms(context[slice(*spans[k])])))
+    lo = max(0, i - rng.randint(0, 1))
+    hi = min(len(spans) - 1, i + rng.randint(0, 1))
+    return context[spans[lo][0] : spans[hi][1]]
+
+
 def hard_negative(question: str, passages: list[str], exclude: str) -> str | None:
     """The passage sharing most question words that does not contain ``exclude``."""
     terms = _terms(question)
@@ -156,7 +172,10 @@ def squad_examples(
             context = paragraph["context"]
             for qa in paragraph["qas"]:
                 if qa["is_impossible"] or not qa["answers"]:
-                    out.append(Example(qa["question"], context, -1, "", "squad-impossible"))
+                    passage = context
+                    if rng.random() < 0.5:
+                        passage = crop_to_question(qa["question"], context, rng)
+                    out.append(Example(qa["question"], passage, -1, "", "squad-impossible"))
                     continue
                 answer = qa["answers"][0]
                 start, text = answer["answer_start"], answer["text"]
@@ -173,6 +192,8 @@ def squad_examples(
                     others = [c for c in contexts if c is not context]
                     negative = hard_negative(qa["question"], others, text)
                     if negative is not None:
+                        if rng.random() < 0.5:
+                            negative = crop_to_question(qa["question"], negative, rng)
                         out.append(Example(qa["question"], negative, -1, "", "squad-negative"))
     return out
 
@@ -449,7 +470,9 @@ def export(log: Any) -> None:
         "stride": STRIDE,
         "trained_on": "eval/squad2/train-10-articles.json less "
         + ", ".join(DEV_ARTICLES + CALIBRATION_ARTICLES)
-        + "; half of eval/train.jsonl by evidence sentence (no gold evidence sentence)",
+        + "; unanswerable pairs made from them (a passage of the same article without the answer, "
+        + "and questions with a name or number swapped); half of eval/train.jsonl by evidence "
+        + "sentence (no gold evidence sentence)",
         "steps": state["step"],
         "seed": SEED,
         "attribution": "Fine-tuned on SQuAD 2.0 (Rajpurkar, Jia and Liang, 2018), CC BY-SA 4.0; "
@@ -462,7 +485,7 @@ def export(log: Any) -> None:
 def main() -> None:
     global WORK
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--threads", type=int, default=2)

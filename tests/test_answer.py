@@ -20,3 +20,41 @@ def test_spans_the_question_already_says_are_passed_over() -> None:
     # Every span repeats the question: all are kept, for the decision to weigh.
     said = Reading(spans=[span("Harbor City", 9.0)], null=1.0)
     assert unsaid(said, passages, "What did Harbor City open?") == said
+
+
+def test_a_number_question_passes_over_spans_without_a_number() -> None:
+    from shanxi_qa.answer import of_asked_type
+    from shanxi_qa.read import Passage, Reading, Span
+
+    text = "The flying train reached a top speed of 1,000 kilometers per hour in May 2024."
+    passages = [Passage("doc.txt", 0, text)]
+
+    def span(phrase: str, score: float) -> Span:
+        at = text.index(phrase)
+        return Span(passage=0, start=at, end=at + len(phrase), score=score, null=0.0)
+
+    reading = Reading(spans=[span("flying train", 9.0), span("1,000 kilometers", 7.0)], null=1.0)
+    assert of_asked_type(reading, passages, "number").spans == [span("1,000 kilometers", 7.0)]
+    dated = Reading(spans=[span("flying train", 9.0), span("May 2024", 5.0)], null=1.0)
+    assert of_asked_type(dated, passages, "date").spans == [span("May 2024", 5.0)]
+    # Other types are left to the reader; so is a reading with no span of the type.
+    assert of_asked_type(reading, passages, "other") == reading
+    bare = Reading(spans=[span("flying train", 9.0)], null=1.0)
+    assert of_asked_type(bare, passages, "number") == bare
+
+
+def test_a_number_span_running_into_another_value_is_cut_to_the_first() -> None:
+    from shanxi_qa.answer import narrow
+    from shanxi_qa.question import analyse_question
+
+    text = "The line is 14 kilometers long and has 22 stops, about 400 people said."
+    long_span = (text.index("14"), text.index(" stops"))
+    assert narrow(analyse_question("How long is the tram line?"), text, *long_span) == (
+        text.index("14"),
+        text.index(" long"),
+    )
+    # One value: the span is kept whole, words around the number and all.
+    one = (text.index("about"), text.index(" said"))
+    assert narrow(analyse_question("How many people said so?"), text, *one) == one
+    # Not a number question: nothing is cut.
+    assert narrow(analyse_question("What does the line have?"), text, *long_span) == long_span

@@ -23,13 +23,13 @@ from shanxi_qa.decide import (
 )
 from shanxi_qa.embed import Vectors
 from shanxi_qa.index import LoadedIndex
-from shanxi_qa.question import QuestionAnalysis
+from shanxi_qa.question import AnswerType, QuestionAnalysis
 from shanxi_qa.quote import quote as make_quote
 from shanxi_qa.quote import span_quote
 from shanxi_qa.rank import Candidate, SentenceRanker
-from shanxi_qa.read import Passage, Reading, shared_reader
+from shanxi_qa.read import Passage, Reading, Span, shared_reader
 from shanxi_qa.records import Answer, Hit
-from shanxi_qa.spans import ALTERNATIVES, extract_span, given_in
+from shanxi_qa.spans import ALTERNATIVES, DATE, NUMBER, given_in, spans_of_type
 from shanxi_qa.text import split_sentences
 
 
@@ -41,11 +41,14 @@ class AnswerConfig:
     passages: int = 3  # best-ranked sentences the reader reads
     neighbours: int = 1  # sentences each side of each, within its paragraph
     read: Literal["sentences", "chunks"] = "sentences"  # what a passage is built from
-    narrow: bool = True  # narrow a typed answer to the value of its type
     ranking_weight: float = 1.0  # weight of log(ranker probability) beside the span score
-    skip_given: bool = (
-        True  # pass over spans the question already says ("Shanxi" for "...Shanxi...?")
-    )
+    # Pass over spans the question already says ("Shanxi" for "... does Shanxi ...?").
+    skip_given: bool = True
+    # For a question asking a number or a date, pass over spans that hold none.
+    typed_spans: bool = True
+    # ... and narrow a span holding more than the value to the value ("14 kilometers long and
+    # has 22" -> "14 kilometers").
+    narrow: bool = True
 
     def __post_init__(self) -> None:
         if self.passages < 1 or self.neighbours < 0:
@@ -58,10 +61,6 @@ class AnswerConfig:
                 "abstain_below must be within [0, 1]. "
                 f"Currently, abstain_below is {self.abstain_below}"
             )
-
-
-# Answer types whose value the typed extraction rules find reliably inside a reader's span.
-NARROWED_TYPES = frozenset(["number", "date"])
 
 
 # Spans the reader proposes, before those the question already says are passed over.
@@ -79,6 +78,34 @@ HOLDER_FEATURES = (
 )
 
 
+def _span_text(span: Span, passages: list[Passage]) -> str:
+    passage = passages[span.passage]
+    return passage.text[span.start - passage.start : span.end - passage.start]
+
+
+def of_asked_type(reading: Reading, passages: list[Passage], answer_type: AnswerType) -> Reading:
+    """For a question that asks a number or a date, the reader's spans that hold one: "how
+    many ...?" is not answered by "flying train". When no span holds one, all are kept and the
+    decision weighs them."""
+    pattern = {"number": NUMBER, "date": DATE}.get(answer_type)
+    if pattern is None:
+        return reading
+    kept = [span for span in reading.spans if pattern.search(_span_text(span, passages))]
+    return replace(reading, spans=kept) if kept else reading
+
+
+def narrow(analysis: QuestionAnalysis, text: str, start: int, end: int) -> tuple[int, int]:
+    """For a question asking a number or a date, a span running on past its value into another
+    ("14 kilometers long and has 22") cut to the value it starts with; a span with one value
+    is kept whole ("about 400 people")."""
+    if analysis.answer_type not in ("number", "date"):
+        return start, end
+    values = spans_of_type(analysis.answer_type, text[start:end], analysis.text)
+    if len(values) >= 2 and values[0][0] == 0:
+        return start + values[0][0], start + values[0][1]
+    return start, end
+
+
 def unsaid(reading: Reading, passages: list[Passage], question: str) -> Reading:
     """The reader's spans less those the question already says: an answer that only repeats
     the question's words is almost never right (0.7% of the SQuAD training answers), unless
@@ -86,12 +113,7 @@ def unsaid(reading: Reading, passages: list[Passage], question: str) -> Reading:
     question, all are kept and the decision weighs them."""
     if ALTERNATIVES.search(question.lower()):
         return reading
-    kept = []
-    for span in reading.spans:
-        passage = passages[span.passage]
-        text = passage.text[span.start - passage.start : span.end - passage.start]
-        if not given_in(text, question):
-            kept.append(span)
+    kept = [span for span in reading.spans if not given_in(_span_text(span, passages), question)]
     return replace(reading, spans=kept) if kept else reading
 
 
@@ -124,6 +146,8 @@ class Answerer:
         reading = self.reader.read(question, passages, top=READ_TOP)
         if self.config.skip_given:
             reading = unsaid(reading, passages, question)
+        if self.config.typed_spans:
+            reading = of_asked_type(reading, passages, analysis.answer_type)
         if not reading.spans:
             best = ranked[0]
             document = self.index.documents[best.hit.chunk.source]
@@ -147,10 +171,11 @@ class Answerer:
             "ranking": holder.score,
             "rule_confidence": rule_confidence(holder.features),
             **{name: holder.features[name] for name in HOLDER_FEATURES},
-            "rules_agree": self._rules_agree(analysis, holder, span.start, span.end),
         }
         document = self.index.documents[holder.hit.chunk.source]
-        start, end = self._narrow(analysis, document.text, span.start, span.end)
+        start, end = span.start, span.end
+        if self.config.narrow:
+            start, end = narrow(analysis, document.text, start, end)
         text = document.text[start:end]
         decision = replace(decide(features), span=text)
         quote = span_quote(document, span.start, span.end, holder.score)
@@ -200,32 +225,6 @@ class Answerer:
             passages.append(Passage(source, start, document.text[start:end]))
             seeds.append(candidate)
         return passages, seeds
-
-    def _narrow(
-        self, analysis: QuestionAnalysis, text: str, start: int, end: int
-    ) -> tuple[int, int]:
-        """A typed question (a number, a date, a name) answered by a span holding more than
-        the value: the value of the asked type inside it, when there is exactly one."""
-        if not self.config.narrow or analysis.answer_type not in NARROWED_TYPES:
-            return start, end
-        ruled = extract_span(analysis, text[start:end])
-        at = text.find(ruled, start, end) if ruled else -1
-        if at < 0 or not ruled.strip():
-            return start, end
-        return at, at + len(ruled)
-
-    def _rules_agree(
-        self, analysis: QuestionAnalysis, holder: Candidate, start: int, end: int
-    ) -> float:
-        """Word overlap (F1) of the reader's span with the span the typed extraction rules take
-        from the same sentence: two extractors agreeing are more often right."""
-        text = self.index.documents[holder.hit.chunk.source].text
-        ruled = extract_span(analysis, text[holder.start : holder.end]).lower().split()
-        read = text[start:end].lower().split()
-        common = sum(min(ruled.count(w), read.count(w)) for w in set(read))
-        if not common:
-            return 0.0
-        return 2 * common / (len(ruled) + len(read))
 
     @staticmethod
     def _holder(candidates: list[Candidate], source: str, offset: int) -> Candidate | None:

@@ -31,7 +31,6 @@ DECISION_FEATURES = (
     "coverage",  # ... that the sentence and its paragraph hold
     "names_missing",  # names of the question found nowhere near
     "numbers_missing",  # numbers of the question absent from its paragraph
-    "rules_agree",  # overlap of the span with the one the typed extraction rules give
 )
 
 

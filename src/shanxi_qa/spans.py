@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 
-from shanxi_qa.match import match_weight
-from shanxi_qa.question import ORDINALS, AnswerType, QuestionAnalysis
-from shanxi_qa.text import STOPWORDS, content_terms, stem, word_spans, words
+from shanxi_qa.question import ORDINALS, AnswerType
+from shanxi_qa.text import STOPWORDS, content_terms, words
 
 _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -45,7 +44,7 @@ _MEASURE_UNITS = _UNITS - frozenset("people persons times fold places points".sp
 _SCALES = r"(?:\s(?:hundred|thousand|million|billion|trillion))?"
 
 
-_NUMBER = re.compile(
+NUMBER = re.compile(
     r"(?:\b(?:more than|less than|about|around|nearly|over|almost|up to|approximately)\s)?"
     rf"(?:\$|¥|€|£)?\b\d(?:[\d,]*\d)?(?:\.\d+)?(?:%)?{_SCALES}"
     r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
@@ -200,7 +199,7 @@ def number_spans(question: str, sentence: str) -> list[tuple[int, int]]:
     counted = {word[:4] for word in many.group(1).split()} if many else None
     date_parts = [(m.start(), m.end()) for m in DATE.finditer(sentence)]
     spans = []
-    for match in _NUMBER.finditer(sentence):
+    for match in NUMBER.finditer(sentence):
         start, end = _with_unit(sentence, match.start(), match.end())
         # A day of the month or a year is part of a date, not a quantity.
         if any(ds <= match.start() and match.end() <= de for ds, de in date_parts):
@@ -407,38 +406,6 @@ def _name_kind(sentence: str, span: tuple[int, int]) -> AnswerType:
     return "other"
 
 
-def extract_span(analysis: QuestionAnalysis, sentence: str) -> str:
-    """The shortest verbatim part of ``sentence`` that answers: a number, date, name or clause."""
-    question_terms = set(analysis.terms)
-    question = analysis.text.lower()
-    if analysis.answer_type == "other":
-        chosen = (
-            _either_or(question, sentence)
-            or _name_given(question, sentence)
-            or _focus_phrase(analysis, sentence)
-        )
-        if chosen is not None:
-            return chosen
-    spans = [
-        (s, e)
-        for s, e in spans_of_type(analysis.answer_type, sentence, question)
-        if not given_in(sentence[s:e], question)
-    ]
-    if analysis.answer_type == "number":
-        # A bare year answers "when", not "how many".
-        counts = [(s, e) for s, e in spans if not re.fullmatch(r"(19|20)\d{2},?", sentence[s:e])]
-        spans = counts or spans
-    if spans:
-        # The answer stands by what the question asks about, not by the names it mentions.
-        names = {stem(name) for name in analysis.names}
-        anchors = _term_positions(
-            sentence, set(analysis.focus) or (question_terms - names) or question_terms
-        )
-        best = min(spans, key=lambda span: distance(span, anchors))
-        return sentence[best[0] : best[1]].rstrip(",")  # "2025," ends at the number
-    return _clause(analysis, sentence, question_terms)
-
-
 ALTERNATIVES = re.compile(r"\b([a-z][\w-]*)\s+or\s+(?:(?:a|an|the|its|their)\s+)?([a-z][\w-]*)\b")
 
 
@@ -451,110 +418,8 @@ NAMED = re.compile(
 )
 
 
-def _focus_phrase(analysis: QuestionAnalysis, sentence: str) -> str | None:
-    """ "Which index ...?", "what kind of growth ...?": the noun phrase the sentence builds on
-    the asked noun ("comprehensive computing power index"), when it says more than the
-    question does."""
-    if not analysis.focus:
-        return None
-    head = analysis.focus[-1]
-    tokens = list(word_spans(sentence))
-    question_terms = set(analysis.terms)
-    for position, (_, end, word) in enumerate(tokens):
-        if match_weight(analysis, head, {stem(word)}) <= 0:
-            continue
-        first = position
-        while (
-            first > 0
-            and position - first < 5
-            and tokens[first - 1][2] not in STOPWORDS
-            and not tokens[first - 1][2][0].isdigit()  # "40 electric buses": a count
-            and not re.search(r"[^\s-]", sentence[tokens[first - 1][1] : tokens[first][0]])
-        ):
-            first -= 1
-        modifiers = [w for _, _, w in tokens[first:position] if stem(w) not in question_terms]
-        if modifiers:
-            return sentence[tokens[first][0] : end]
-    return None
-
-
-def _either_or(question: str, sentence: str) -> str | None:
-    """ "Is it a city or a county?": the one alternative the sentence says, as it says it."""
-    for match in ALTERNATIVES.finditer(question):
-        found = [
-            hit
-            for word in match.groups()
-            if (hit := re.search(rf"(?<!\w){re.escape(word)}(?!\w)", sentence, re.IGNORECASE))
-        ]
-        if len(found) == 1:
-            return found[0].group()
-    return None
-
-
-def _name_given(question: str, sentence: str) -> str | None:
-    """ "What is it called?": the name after "known as" or "called" in the sentence."""
-    if not NAMING_QUESTION.search(question):
-        return None
-    for match in NAMED.finditer(sentence):
-        name = match.group(1).strip(" \"'“”")
-        if name and not given_in(name, question):
-            return name
-    return None
-
-
-def _term_positions(sentence: str, terms: set[str]) -> list[tuple[int, int]]:
-    return [(start, end) for start, end, word in word_spans(sentence) if stem(word) in terms]
-
-
 def distance(span: tuple[int, int], anchors: list[tuple[int, int]]) -> float:
     """Characters between ``span`` and the nearest anchor word (0 when they touch)."""
     if not anchors:
         return float(span[0])
     return min(max(0, span[0] - end, start - span[1]) for start, end in anchors)
-
-
-def _clause(analysis: QuestionAnalysis, sentence: str, question_terms: set[str]) -> str:
-    """For what/why questions: the run of words the question does not already say.
-
-    The sentence (without a caption's credit) is cut at clause punctuation; inside each
-    piece, the words that match the question split it into runs, and the run with the
-    most content words next to a matched word is the answer.
-    """
-    body = sentence[: _credit_start(sentence)].rstrip()
-    matched_ends = [end for _, end, word in word_spans(body) if stem(word) in question_terms]
-    if analysis.answer_type == "reason":
-        purpose = re.search(r"\b(because|so that|in order to|to)\b", body)
-        if purpose and (not matched_ends or purpose.start() >= min(matched_ends)):
-            return _trim_clause(body[purpose.start() :])
-    best: tuple[float, int, int] | None = None
-    for piece in re.finditer(r"[^;.:()—]+?(?=\s[-—]\s|[;:()—]|\.(?:\s|$)|$)", body):
-        tokens = list(word_spans(piece.group()))
-        flags = [stem(word) in question_terms for _, _, word in tokens]
-        run: list[int] = []
-        for position in range(len(tokens) + 1):
-            if position < len(tokens) and not flags[position]:
-                run.append(position)
-                continue
-            if run:
-                content = [i for i in run if tokens[i][2] not in STOPWORDS]
-                adjacent = (run[0] > 0 and flags[run[0] - 1]) or (
-                    run[-1] + 1 < len(tokens) and flags[run[-1] + 1]
-                )
-                if content:
-                    score = min(len(content), 12) + (3.0 if adjacent else 0.0)
-                    start = piece.start() + tokens[content[0]][0]
-                    # Stopwords at either end belong to the question's words, not the answer.
-                    end = piece.start() + tokens[content[-1]][1]
-                    if best is None or score > best[0]:
-                        best = (score, start, end)
-            run = []
-    if best is not None and best[2] > best[1]:
-        return body[best[1] : best[2]]
-    return sentence.strip()
-
-
-def _trim_clause(text: str) -> str:
-    text = text.lstrip(" ,;:\"'“”—-")
-    match = re.search(r"(?:[.;](?:\s|$))|(?:\s[-—]\s)|$", text)
-    end = match.start() if match else len(text)
-    return text[:end].strip(" ,;:\"'“”") or text.strip()
