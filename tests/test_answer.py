@@ -58,3 +58,32 @@ def test_a_number_span_running_into_another_value_is_cut_to_the_first() -> None:
     assert narrow(analyse_question("How many people said so?"), text, *one) == one
     # Not a number question: nothing is cut.
     assert narrow(analyse_question("What does the line have?"), text, *long_span) == long_span
+
+
+def test_a_follow_up_passes_over_the_answer_just_given() -> None:
+    from shanxi_qa.answer import not_repeated
+    from shanxi_qa.read import Passage, Reading, Span
+
+    text = "The pipes have a diameter of 6 meters and a length of 21 meters."
+    passages = [Passage("doc.txt", 50, text)]
+
+    def span(phrase: str, score: float) -> Span:
+        at = 50 + text.index(phrase)
+        return Span(passage=0, start=at, end=at + len(phrase), score=score, null=0.0)
+
+    reading = Reading(spans=[span("6 meters", 9.0), span("21 meters", 7.0)], null=1.0)
+    given = 50 + text.index("6 meters")
+    # "How wide are the pipes?" "6 meters"; "How long are they?" asks for something else.
+    assert not_repeated(reading, passages, ("doc.txt", given, given + 8)).spans == [
+        span("21 meters", 7.0)
+    ]
+    # A span overlapping the answer given is passed over too ("a diameter of 6").
+    wider = Reading(spans=[span("diameter of 6", 9.0), span("21 meters", 7.0)], null=1.0)
+    assert not_repeated(wider, passages, ("doc.txt", given, given + 8)).spans == [
+        span("21 meters", 7.0)
+    ]
+    # The same offsets in another document, no answer given, or nothing else to give.
+    assert not_repeated(reading, passages, ("other.txt", given, given + 8)) == reading
+    assert not_repeated(reading, passages, None) == reading
+    only = Reading(spans=[span("6 meters", 9.0)], null=1.0)
+    assert not_repeated(only, passages, ("doc.txt", given, given + 8)) == only

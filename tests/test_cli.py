@@ -152,6 +152,8 @@ def test_batch_mode_reads_json_lines_with_history(seed_index: Path) -> None:
         "What was the transaction volume of Shanxi's green electricity in 2022?",
     ]
     assert records[0]["question"] == "How long are they?"
+    # The diameter was the answer just given: the follow-up is answered with the length.
+    assert records[0]["answer"] == "21 meters"
     assert records[0]["quotes"] and records[0]["quotes"][0]["source"] == SEED_SOURCE
     assert records[1]["answer"] == "268"
     assert "history" in records[3]["error"] and "not a JSON" in records[4]["error"]

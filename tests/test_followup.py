@@ -296,6 +296,16 @@ def test_the_previous_passage_is_moved_into_the_chunks_read() -> None:
     assert prefer_passage(hits, Turn("q"), 3) == hits
 
 
+def test_the_answer_just_given_is_located_in_its_document() -> None:
+    quote = "Pipes each with a diameter of 6 meters and a length of 21 meters."
+    turn = Turn("How wide are the pipes?", "6 meters", quote, "corpus/a.txt", 400)
+    at = 400 + quote.index("6 meters")
+    assert turn.answered_at() == ("corpus/a.txt", at, at + len("6 meters"))
+    # An abstention, or an answer the quote does not hold, lies nowhere.
+    assert Turn("How wide are the pipes?").answered_at() is None
+    assert Turn("q", "7 meters", quote, "corpus/a.txt", 400).answered_at() is None
+
+
 # ---------------------------------------------------------------------------------------
 # Through the pipeline, on the tiny corpus with the fake encoder
 

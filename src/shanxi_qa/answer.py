@@ -29,7 +29,7 @@ from shanxi_qa.quote import span_quote
 from shanxi_qa.rank import Candidate, SentenceRanker
 from shanxi_qa.read import Passage, Reading, Span, shared_reader
 from shanxi_qa.records import Answer, Hit
-from shanxi_qa.spans import ALTERNATIVES, DATE, NUMBER, given_in, spans_of_type
+from shanxi_qa.spans import ALTERNATIVES, DATE, NUMBER, complete, given_in, spans_of_type
 from shanxi_qa.text import split_sentences
 
 
@@ -49,6 +49,9 @@ class AnswerConfig:
     # ... and narrow a span holding more than the value to the value ("14 kilometers long and
     # has 22" -> "14 kilometers").
     narrow: bool = True
+    # Extend a span over the unit of its number, or over the noun a "what kind of N?" asks
+    # about ("3.3" -> "3.3 percent"; "what kind of structure?" "thrust" -> "thrust structure").
+    complete: bool = True
 
     def __post_init__(self) -> None:
         if self.passages < 1 or self.neighbours < 0:
@@ -117,6 +120,24 @@ def unsaid(reading: Reading, passages: list[Passage], question: str) -> Reading:
     return replace(reading, spans=kept) if kept else reading
 
 
+def not_repeated(
+    reading: Reading, passages: list[Passage], said: tuple[str, int, int] | None
+) -> Reading:
+    """The reader's spans less those overlapping ``said``, the answer the conversation's last
+    turn just gave (source, start, end): a follow-up asks for something else ("how wide are
+    the pipes?" "6 meters"; "how long are they?" is not answered by "6 meters" again). When
+    every span overlaps it, all are kept and the decision weighs them."""
+    if said is None:
+        return reading
+    source, start, end = said
+    kept = [
+        span
+        for span in reading.spans
+        if not (passages[span.passage].source == source and span.start < end and start < span.end)
+    ]
+    return replace(reading, spans=kept) if kept else reading
+
+
 class Answerer:
     """Turns retrieved chunks into an :class:`Answer` with verbatim quotes."""
 
@@ -127,14 +148,26 @@ class Answerer:
         self.reader = shared_reader()
 
     def answer(
-        self, analysis: QuestionAnalysis, question_vector: Vectors, hits: list[Hit], question: str
+        self,
+        analysis: QuestionAnalysis,
+        question_vector: Vectors,
+        hits: list[Hit],
+        question: str,
+        said: tuple[str, int, int] | None = None,
     ) -> Answer:
-        return self.explain(analysis, question_vector, hits, question)[0]
+        return self.explain(analysis, question_vector, hits, question, said)[0]
 
     def explain(
-        self, analysis: QuestionAnalysis, question_vector: Vectors, hits: list[Hit], question: str
+        self,
+        analysis: QuestionAnalysis,
+        question_vector: Vectors,
+        hits: list[Hit],
+        question: str,
+        said: tuple[str, int, int] | None = None,
     ) -> tuple[Answer, Decision | None]:
-        """The answer and the decision behind it (None when nothing was retrieved)."""
+        """The answer and the decision behind it (None when nothing was retrieved). ``said``
+        is where the answer just given in the conversation lies, for a follow-up: see
+        :func:`not_repeated`."""
         candidates = self.ranker.candidates(analysis, question_vector, hits)
         if not candidates:
             empty = Answer(
@@ -146,6 +179,7 @@ class Answerer:
         reading = self.reader.read(question, passages, top=READ_TOP)
         if self.config.skip_given:
             reading = unsaid(reading, passages, question)
+        reading = not_repeated(reading, passages, said)
         if self.config.typed_spans:
             reading = of_asked_type(reading, passages, analysis.answer_type)
         if not reading.spans:
@@ -174,11 +208,13 @@ class Answerer:
         }
         document = self.index.documents[holder.hit.chunk.source]
         start, end = span.start, span.end
+        if self.config.complete:
+            start, end = complete(document.text, start, end, question)
         if self.config.narrow:
             start, end = narrow(analysis, document.text, start, end)
         text = document.text[start:end]
         decision = replace(decide(features), span=text)
-        quote = span_quote(document, span.start, span.end, holder.score)
+        quote = span_quote(document, start, end, holder.score)
         confidence = round(decision.confidence, 3)
         below = self.config.abstain_below
         if below is None:

@@ -133,6 +133,18 @@ class Turn:
         quote = answer.quotes[0]
         return cls(question, answer.answer, quote.text, quote.source, quote.start)
 
+    def answered_at(self) -> tuple[str, int, int] | None:
+        """Where the short answer lies in its document (source, start, end), when it is in the
+        quote: a follow-up is asking for something else."""
+        if self.answer is None or self.quote is None or self.source is None:
+            return None
+        if self.start is None:
+            return None
+        at = self.quote.find(self.answer)
+        if at < 0:
+            return None
+        return self.source, self.start + at, self.start + at + len(self.answer)
+
 
 # ---------------------------------------------------------------------------------------------
 # Reading a question

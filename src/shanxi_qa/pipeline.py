@@ -213,7 +213,10 @@ class Pipeline:
         )
         if resolved:
             hits = prefer_passage(hits, previous, config.top_k)[:wanted]
-        answer = self.answerer.answer(analysis, vector, hits[: config.top_k], question=asked)
+        said = previous.answered_at() if resolved and previous else None
+        answer = self.answerer.answer(
+            analysis, vector, hits[: config.top_k], question=asked, said=said
+        )
         if resolved:
             answer = replace(answer, question=text, resolved_question=resolved)
         return answer, hits

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from shanxi_qa.question import ORDINALS, AnswerType
-from shanxi_qa.text import STOPWORDS, content_terms, words
+from shanxi_qa.text import STOPWORDS, content_terms, stem, words
 
 _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -341,13 +341,44 @@ def has_reason(sentence: str) -> bool:
 
 
 def _with_unit(sentence: str, start: int, end: int) -> tuple[int, int]:
-    """Extend a number over a following unit word: "1,000 kilometers per hour"."""
+    """Extend a number over a following unit word: "1,000 kilometers per hour" (within its
+    line: a paragraph break ends it)."""
     cursor = end
     while True:
-        match = re.match(r"\s+([A-Za-z-]+)", sentence[cursor:])
+        match = re.match(r"[^\S\n]+([A-Za-z-]+)", sentence[cursor:])
         if not match or match.group(1).lower() not in _UNITS:
             return start, cursor
         cursor += match.end()
+
+
+_NUMERAL_END = re.compile(
+    r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty"
+    r"|hundred|thousand|million|billion|trillion|dozen))$",
+    re.IGNORECASE,
+)
+
+
+_KIND_OF = re.compile(r"\b(?:kind|kinds|type|types|sort|sorts) of (?:an? |the )?([a-z][\w-]*)")
+
+
+def kind_noun(question: str) -> str | None:
+    """The stem of the noun a "what kind of N" question asks a sort of ("structure")."""
+    match = _KIND_OF.search(question.lower())
+    return stem(match.group(1)) if match else None
+
+
+def complete(text: str, start: int, end: int, question: str) -> tuple[int, int]:
+    """A span cut before the word that makes it an answer, extended over it: a number over its
+    unit ("3.3" -> "3.3 percent", "three" -> "three years"), and the answer to "what kind of
+    N?" over N when N follows it ("what kind of structure?" "thrust" -> "thrust structure")."""
+    if _NUMERAL_END.search(text[start:end]):
+        _, end = _with_unit(text, start, end)
+    head = kind_noun(question)
+    if head:
+        match = re.match(r"[ -]([A-Za-z][\w-]*)", text[end:])
+        if match and stem(match.group(1).lower()) == head:
+            end += match.end()
+    return start, end
 
 
 def _capitalised_spans(sentence: str) -> list[tuple[int, int]]:
