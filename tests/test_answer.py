@@ -87,3 +87,22 @@ def test_a_follow_up_passes_over_the_answer_just_given() -> None:
     assert not_repeated(reading, passages, None) == reading
     only = Reading(spans=[span("6 meters", 9.0)], null=1.0)
     assert not_repeated(only, passages, ("doc.txt", given, given + 8)) == only
+
+
+def test_spans_running_into_the_next_sentence_are_passed_over() -> None:
+    from shanxi_qa.answer import in_one_sentence
+    from shanxi_qa.read import Passage, Reading, Span
+
+    text = "It was delivered on Jan 17, the opening day. Dr. Li said the report was long."
+    passages = [Passage("doc.txt", 10, text)]
+
+    def span(phrase: str, score: float) -> Span:
+        at = 10 + text.index(phrase)
+        return Span(passage=0, start=at, end=at + len(phrase), score=score, null=0.0)
+
+    crossing = span("the opening day. Dr. Li", 9.0)
+    reading = Reading(spans=[crossing, span("Jan 17", 7.0), span("Dr. Li", 5.0)], null=1.0)
+    # "Dr." ends no sentence: "Dr. Li" is kept, the span across "day. Dr." is not.
+    assert in_one_sentence(reading, passages).spans == [span("Jan 17", 7.0), span("Dr. Li", 5.0)]
+    only = Reading(spans=[crossing], null=1.0)
+    assert in_one_sentence(only, passages) == only

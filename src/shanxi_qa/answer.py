@@ -49,9 +49,10 @@ class AnswerConfig:
     # ... and narrow a span holding more than the value to the value ("14 kilometers long and
     # has 22" -> "14 kilometers").
     narrow: bool = True
-    # Extend a span over the unit of its number, or over the noun a "what kind of N?" asks
-    # about ("3.3" -> "3.3 percent"; "what kind of structure?" "thrust" -> "thrust structure").
+    # Extend a number cut before "percent" over it ("3.3" -> "3.3 percent").
     complete: bool = True
+    # Pass over spans that run from one sentence into the next.
+    one_sentence: bool = True
 
     def __post_init__(self) -> None:
         if self.passages < 1 or self.neighbours < 0:
@@ -138,6 +139,21 @@ def not_repeated(
     return replace(reading, spans=kept) if kept else reading
 
 
+def in_one_sentence(reading: Reading, passages: list[Passage]) -> Reading:
+    """The reader's spans less those running from one sentence into the next ("the opening
+    day of the conference. The report said that Shanxi"): a short answer lies within a
+    sentence. When every span crosses, all are kept and the decision weighs them."""
+    ends = [
+        [passage.start + s.end for s in split_sentences(passage.text)][:-1] for passage in passages
+    ]
+    kept = [
+        span
+        for span in reading.spans
+        if not any(span.start < end < span.end for end in ends[span.passage])
+    ]
+    return replace(reading, spans=kept) if kept else reading
+
+
 class Answerer:
     """Turns retrieved chunks into an :class:`Answer` with verbatim quotes."""
 
@@ -180,6 +196,8 @@ class Answerer:
         if self.config.skip_given:
             reading = unsaid(reading, passages, question)
         reading = not_repeated(reading, passages, said)
+        if self.config.one_sentence:
+            reading = in_one_sentence(reading, passages)
         if self.config.typed_spans:
             reading = of_asked_type(reading, passages, analysis.answer_type)
         if not reading.spans:
@@ -209,7 +227,7 @@ class Answerer:
         document = self.index.documents[holder.hit.chunk.source]
         start, end = span.start, span.end
         if self.config.complete:
-            start, end = complete(document.text, start, end, question)
+            start, end = complete(document.text, start, end)
         if self.config.narrow:
             start, end = narrow(analysis, document.text, start, end)
         text = document.text[start:end]

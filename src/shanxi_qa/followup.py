@@ -75,6 +75,7 @@ from shanxi_qa.vocabulary import (
     THING_PRONOUNS,
     TIME_PHRASES,
     TITLE_WORDS,
+    TITLES,
     TRAILING_ADVERBS,
     WH_WORDS,
 )
@@ -556,6 +557,16 @@ def _outside_wh(reading: Reading) -> list[Span]:
     return [span for span in reading.phrases if not (wh and wh[0] <= span[0] < wh[1])]
 
 
+def _untitled(name: str | None) -> str | None:
+    """A person's name without the titles before it ("Shanxi Governor Jin Xiangjun" -> "Jin
+    Xiangjun"): "what is his position?" then asks for the title rather than repeating it."""
+    if name is None:
+        return None
+    words = name.split()
+    titles = [i for i, word in enumerate(words[:-1]) if word.lower().strip(".") in TITLES]
+    return " ".join(words[titles[-1] + 1 :]) if titles else name
+
+
 def _referent(kind: Kind, context: _Context) -> str | None:
     """What a pronoun of ``kind`` points to in the previous turn, or None."""
     reading, tokens = context.reading, context.reading.tokens
@@ -563,7 +574,8 @@ def _referent(kind: Kind, context: _Context) -> str | None:
     if kind == "person":
         asked_for = context.answer_type == "person" or (reading.subject_wh and reading.focus)
         if answer and asked_for and context.answer_is_name():
-            return context.name()  # "who delivered the report?" -> "Jin Xiangjun"
+            # "who delivered the report?" "Shanxi Governor Jin Xiangjun": "Jin Xiangjun"
+            return _untitled(context.name())
         spans = [reading.subject] if reading.subject else []
         for span in [*spans, *reading.phrases]:
             if _has_noun(tokens, span, PERSON_STEMS) or (

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from shanxi_qa.question import ORDINALS, AnswerType
-from shanxi_qa.text import STOPWORDS, content_terms, stem, words
+from shanxi_qa.text import STOPWORDS, content_terms, words
+from shanxi_qa.vocabulary import TITLES
 
 _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -59,14 +60,6 @@ _ORDINAL = re.compile(r"first|second|third|fourth|fifth|tenth")
 
 _CAPITALISED = re.compile(
     r"(?<![\w'’])(?:[A-Z][\w'’&.-]*|&)(?:\s+(?:of|and|the|for|de|&)?\s*[A-Z][\w'’&.-]*)*"
-)
-
-
-_TITLES = frozenset(
-    """
-        governor mayor president minister premier chairman chairwoman secretary director
-        engineer deputy chief professor dr mr ms mrs vice general manager executive
-    """.split()
 )
 
 
@@ -351,33 +344,17 @@ def _with_unit(sentence: str, start: int, end: int) -> tuple[int, int]:
         cursor += match.end()
 
 
-_NUMERAL_END = re.compile(
-    r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty"
-    r"|hundred|thousand|million|billion|trillion|dozen))$",
-    re.IGNORECASE,
-)
+_PERCENT = re.compile(r"[^\S\n]+(?:percent|per cent|percentage points?)\b", re.IGNORECASE)
 
 
-_KIND_OF = re.compile(r"\b(?:kind|kinds|type|types|sort|sorts) of (?:an? |the )?([a-z][\w-]*)")
-
-
-def kind_noun(question: str) -> str | None:
-    """The stem of the noun a "what kind of N" question asks a sort of ("structure")."""
-    match = _KIND_OF.search(question.lower())
-    return stem(match.group(1)) if match else None
-
-
-def complete(text: str, start: int, end: int, question: str) -> tuple[int, int]:
-    """A span cut before the word that makes it an answer, extended over it: a number over its
-    unit ("3.3" -> "3.3 percent", "three" -> "three years"), and the answer to "what kind of
-    N?" over N when N follows it ("what kind of structure?" "thrust" -> "thrust structure")."""
-    if _NUMERAL_END.search(text[start:end]):
-        _, end = _with_unit(text, start, end)
-    head = kind_noun(question)
-    if head:
-        match = re.match(r"[ -]([A-Za-z][\w-]*)", text[end:])
-        if match and stem(match.group(1).lower()) == head:
-            end += match.end()
+def complete(text: str, start: int, end: int) -> tuple[int, int]:
+    """A number cut before "percent" given with it ("3.3" -> "3.3 percent"): the bare number
+    says nothing. Other units are left as the reader cut them, which is SQuAD's way as often
+    as not ("four" for "how long did it take?", "8 hours" for "how many hours?")."""
+    if text[start:end][-1:].isdigit():
+        match = _PERCENT.match(text, end)
+        if match:
+            end = match.end()
     return start, end
 
 
@@ -392,11 +369,11 @@ def _capitalised_spans(sentence: str) -> list[tuple[int, int]]:
             text = part.rstrip(".,'’")
             tokens = text.split()
             # Drop a sentence-initial function word ("The", "In") and leading titles.
-            while tokens and (tokens[0].lower() in STOPWORDS or tokens[0].lower() in _TITLES):
+            while tokens and (tokens[0].lower() in STOPWORDS or tokens[0].lower() in TITLES):
                 start += len(tokens[0]) + 1
                 tokens = tokens[1:]
             # "Shanxi Governor Jin Xiangjun" -> "Jin Xiangjun": a title ends the prefix.
-            titles = [i for i, token in enumerate(tokens[:-1]) if token.lower() in _TITLES]
+            titles = [i for i, token in enumerate(tokens[:-1]) if token.lower() in TITLES]
             if titles:
                 start += len(" ".join(tokens[: titles[-1] + 1])) + 1
                 tokens = tokens[titles[-1] + 1 :]

@@ -144,6 +144,11 @@ MEASURE_NOUNS = frozenset(
     turnover thickness depth age acreage headcount workforce""".split()
 )
 PERSON_STEMS = frozenset(stem(noun) for noun in PERSON_NOUNS)
+# Titles that may stand before a person's name ("Shanxi Governor Jin Xiangjun").
+TITLES = frozenset(
+    """governor mayor president minister premier chairman chairwoman secretary director
+    engineer deputy chief professor dr mr ms mrs vice general manager executive""".split()
+)
 PLACE_STEMS = frozenset(stem(noun) for noun in PLACE_NOUNS)
 # Nouns that may end a name ("the Harbor test line", "the Green Valley project").
 NAME_END_STEMS = frozenset(stem(noun) for noun in ORGANISATION_NOUNS) | frozenset(
