@@ -50,9 +50,20 @@ def test_a_span_the_question_already_says(span: str, question: str, given: bool)
         ("22,000 litres per minute", "22,000", "22,000"),
         ("grew 3.3\n\npercent of them", "3.3", "3.3"),
         ("the percent sign", "the", "the"),
+        # A name cut inside its capitalised run runs on to its end, not past it.
+        (
+            "Taiyuan Heavy Industry Transit Equipment was named",
+            "Taiyuan",
+            "Taiyuan Heavy Industry Transit Equipment",
+        ),
+        ("works with Mac OS X. Then", "Mac", "Mac OS X"),
+        ("McKinsey & Company said", "McKinsey", "McKinsey & Company"),
+        ("at Geely Auto's plant", "Geely", "Geely Auto"),
+        ("in Taiyuan. The report", "Taiyuan", "Taiyuan"),
+        ("the company in Taiyuan", "company", "company"),
     ],
 )
-def test_a_number_cut_before_percent_is_completed(text: str, span: str, completed: str) -> None:
+def test_a_span_cut_short_is_completed(text: str, span: str, completed: str) -> None:
     from shanxi_qa.spans import complete
 
     start = text.index(span)

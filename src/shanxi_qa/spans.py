@@ -347,13 +347,23 @@ def _with_unit(sentence: str, start: int, end: int) -> tuple[int, int]:
 _PERCENT = re.compile(r"[^\S\n]+(?:percent|per cent|percentage points?)\b", re.IGNORECASE)
 
 
+_NAME_GOES_ON = re.compile(r" (?:& )?[A-Z][\w&-]*")
+
+
 def complete(text: str, start: int, end: int) -> tuple[int, int]:
-    """A number cut before "percent" given with it ("3.3" -> "3.3 percent"): the bare number
-    says nothing. Other units are left as the reader cut them, which is SQuAD's way as often
-    as not ("four" for "how long did it take?", "8 hours" for "how many hours?")."""
-    if text[start:end][-1:].isdigit():
+    """A span the reader cut short, completed: a number cut before "percent" is given with it
+    ("3.3" -> "3.3 percent"), since the bare number says nothing, and a name cut inside its
+    run of capitalised words runs on to the end of the name ("Taiyuan" -> "Taiyuan Heavy
+    Industry Transit Equipment"). Other units are left as the reader cut them, which is
+    SQuAD's way as often as not ("four" for "how long did it take?", "8 hours" for "how many
+    hours?")."""
+    span = text[start:end]
+    if span[-1:].isdigit():
         match = _PERCENT.match(text, end)
         if match:
+            end = match.end()
+    elif span[-1:].isalpha() and span.split()[-1][:1].isupper():
+        while match := _NAME_GOES_ON.match(text, end):
             end = match.end()
     return start, end
 
