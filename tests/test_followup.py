@@ -296,6 +296,18 @@ def test_the_previous_passage_is_moved_into_the_chunks_read() -> None:
     assert prefer_passage(hits, Turn("q"), 3) == hits
 
 
+def test_the_subject_after_do_ends_before_its_verb() -> None:
+    # "do [farmers] grow rice": the verb is not part of the subject, and the object after it
+    # is a phrase a pronoun can point to.
+    previous = Turn("Where do farmers grow rice?", "along the river")
+    assert resolve("When do they harvest it?", previous) == "When do the farmers harvest the rice?"
+    cars = Turn("Where do workers assemble new energy cars?", "in Jinzhong city")
+    assert resolve("How many do they make a year?", cars) == "How many do the workers make a year?"
+    # No singular phrase to point to: the question is taken as it stands, not rewritten into
+    # "Which city is the workers assemble new energy in?".
+    assert resolve("Which city is it in?", cars) is None
+
+
 def test_the_answer_just_given_is_located_in_its_document() -> None:
     quote = "Pipes each with a diameter of 6 meters and a length of 21 meters."
     turn = Turn("How wide are the pipes?", "6 meters", quote, "corpus/a.txt", 400)

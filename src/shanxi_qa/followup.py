@@ -391,7 +391,7 @@ def read_question(text: str) -> Reading:
             else:
                 end = _run_end(tokens, after)
                 if low[j] in DO_AUXILIARIES | MODALS:
-                    end = _subject_end(tokens, after, end)
+                    end = _subject_end(tokens, after, end, plural=low[j] == "do")
                 if end > after:
                     reading.subject = (after, end)
                 if (
@@ -406,15 +406,34 @@ def read_question(text: str) -> Reading:
     phrases = noun_phrases(tokens)
     if reading.subject:
         subject = reading.subject
+        swallowed = [span for span in phrases if span[0] == subject[0] and span[1] > subject[1]]
         phrases = [subject if span[0] == subject[0] else span for span in phrases]
+        if swallowed:
+            # The phrase ran on past the subject over its verb ("workers assemble new energy
+            # cars"): what follows the verb is read again ("new energy cars").
+            verb = subject[1]
+            rest = noun_phrases(tokens[verb + 1 :], sentence_start=False)
+            later = [(a + verb + 1, b + verb + 1) for a, b in rest]
+            phrases = [span for span in phrases if span[1] <= verb] + later
     reading.phrases = tuple(phrases)
     return reading
 
 
-def _subject_end(tokens: Sequence[str], start: int, end: int) -> int:
+def _subject_end(tokens: Sequence[str], start: int, end: int, plural: bool = False) -> int:
     """Where the subject ``tokens[start:end]`` after "do" or a modal really ends: before the
     verb that the run of content words took in ("does [Shanxi] rank nationwide", "did [the
-    service] launch")."""
+    service] launch"). After a plural "do" (``plural``) the subject ends with its first plural
+    noun when a singular content word follows it: "do [workers] assemble new energy cars"."""
+    if plural:
+        for k in range(start, end - 1):
+            following = tokens[k + 1]
+            if (
+                _is_plural(tokens, (k, k + 1))
+                and _is_content(following)
+                and following[:1].islower()
+                and not _is_plural(tokens, (k + 1, k + 2))
+            ):
+                return k + 1
     names = start
     while names < end and (
         (tokens[names][:1].isupper() and not tokens[names].endswith(("'s", "’s")))
