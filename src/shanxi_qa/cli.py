@@ -506,6 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from shanxi_qa.embed import EmbeddingError
     from shanxi_qa.index import IndexStoreError
     from shanxi_qa.ingest import IngestError
+    from shanxi_qa.journal import Interrupted, JournalError
     from shanxi_qa.pipeline import QuestionError
 
     args = build_parser().parse_args(argv)
@@ -516,8 +517,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:
         return 0
-    except (IndexStoreError, IngestError, EmbeddingError, OSError) as error:
+    except (IndexStoreError, IngestError, EmbeddingError, JournalError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_RUNTIME
+    except Interrupted as stop:
+        print(f"error: {stop}", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         return 130

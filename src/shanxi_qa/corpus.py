@@ -11,6 +11,11 @@ other content is refused unless ``replace`` is asked for.
 ``remove`` takes one document out and rebuilds; the build reuses every embedding, so it
 embeds nothing. The last document cannot be removed: an index needs one.
 
+Every change goes through the corpus journal (:mod:`shanxi_qa.journal`), written before the
+first file moves: a change killed at any moment is completed or rolled back by the next
+command, and a replaced or removed file is kept until its change has committed. SIGTERM and
+SIGHUP roll a change back as Ctrl-C does.
+
 Adds and removes take turns under a lock in the index folder (the build has its own lock
 inside it), so two at once never interleave their copies and builds.
 """
@@ -27,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
+from shanxi_qa import journal
 from shanxi_qa.chunk import ChunkerConfig
 from shanxi_qa.index import (
     LoadedIndex,
@@ -48,7 +54,7 @@ KINDS = {
     ".pdf": "pdf",
 }
 MAX_NAME_CHARS = 200
-STAGING_PREFIX = ".staging-"
+STAGING_PREFIX = journal.STAGING_PREFIX
 HEADLINE_CHARS = 160
 
 Status = Literal["added", "replaced", "unchanged", "refused", "removed"]
@@ -185,9 +191,10 @@ def corpus_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _remove_leftover_staging(corpus_dir: Path) -> None:
-    """Staging folders an add or remove killed midway left behind (under the lock, so none
-    is in use)."""
+def _remove_leftover_staging(corpus_dir: Path, index_dir: Path) -> None:
+    """Finish or undo a change a killed process left (its journal), then remove the staging
+    folders no change needs any more (under the lock, so none is in use)."""
+    journal.recover_locked(corpus_dir, index_dir)
     for folder in corpus_dir.glob(f"{STAGING_PREFIX}*"):
         if folder.is_dir() and not folder.is_symlink():
             shutil.rmtree(folder, ignore_errors=True)
@@ -226,8 +233,8 @@ def add_documents(
 
     config = config or ChunkerConfig()
     _check_corpus(corpus_dir)
-    with corpus_lock(index_dir):
-        _remove_leftover_staging(corpus_dir)
+    with corpus_lock(index_dir), journal.signals_roll_back():
+        _remove_leftover_staging(corpus_dir, index_dir)
         existing = {path.name: sha256_of(path) for path in corpus_files(corpus_dir)}
         by_content = {digest: name for name, digest in sorted(existing.items())}
         staging = corpus_dir / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
@@ -336,16 +343,28 @@ def _move_in_and_build(
     encoder_factory: Callable[[], Any] | None,
     warn: Callable[[str], None],
 ) -> None:
-    """Move the staged files into the corpus and build; on any failure put everything back."""
-    previous = staging / ".previous"
+    """Journal the change, move the staged files into the corpus (a replaced file into the
+    staging folder's ``.previous``) and build; on any failure put everything back."""
+    entry = journal.Journal(
+        operation="add",
+        staging=staging.name,
+        after={name: read[name][0] for name in planned},
+        before={
+            name: sha256_of(corpus_dir / name) if replaces else None
+            for name, (_, replaces) in planned.items()
+        },
+    )
+    previous = staging / journal.PREVIOUS
     previous.mkdir()
-    moved: list[str] = []
+    journal.write(entry, corpus_dir)
     try:
+        journal.fault_point("add-journaled")
         for name, (staged, replaces) in planned.items():
             if replaces:
                 (corpus_dir / name).replace(previous / name)
+                journal.fault_point("add-previous-kept")
             staged.replace(corpus_dir / name)
-            moved.append(name)
+        journal.fault_point("add-moved")
         build_index(
             corpus_dir,
             index_dir,
@@ -355,13 +374,11 @@ def _move_in_and_build(
             require=set(planned),
             read=read,  # checked once, read once
         )
+        journal.fault_point("add-built")
     except BaseException:
-        for name in moved:
-            with contextlib.suppress(OSError):
-                (corpus_dir / name).unlink()
-        for old in previous.iterdir():
-            old.replace(corpus_dir / old.name)
+        journal.recover_locked(corpus_dir, index_dir)
         raise
+    journal.finish(corpus_dir, entry)
 
 
 def remove_document(
@@ -377,8 +394,8 @@ def remove_document(
     rebuild; when the build fails the file is put back and the error raised."""
     config = config or ChunkerConfig()
     _check_corpus(corpus_dir)
-    with corpus_lock(index_dir):
-        _remove_leftover_staging(corpus_dir)
+    with corpus_lock(index_dir), journal.signals_roll_back():
+        _remove_leftover_staging(corpus_dir, index_dir)
         prefix = f"{corpus_dir.name}/"
         bare = name[len(prefix) :] if name.startswith(prefix) else name
         bare = safe_name(bare)
@@ -390,18 +407,24 @@ def remove_document(
                 f"{bare} is the only document in {corpus_dir}; add another before removing it"
             )
         staging = corpus_dir / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
-        staging.mkdir()
+        (staging / journal.PREVIOUS).mkdir(parents=True)
+        entry = journal.Journal(
+            operation="remove",
+            staging=staging.name,
+            after={bare: None},
+            before={bare: sha256_of(corpus_dir / bare)},
+        )
+        journal.write(entry, corpus_dir)
         try:
-            (corpus_dir / bare).replace(staging / bare)
-            try:
-                build_index(
-                    corpus_dir, index_dir, config, encoder_factory=encoder_factory, warn=warn
-                )
-            except BaseException:
-                (staging / bare).replace(corpus_dir / bare)
-                raise
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            journal.fault_point("remove-journaled")
+            (corpus_dir / bare).replace(staging / journal.PREVIOUS / bare)
+            journal.fault_point("remove-moved")
+            build_index(corpus_dir, index_dir, config, encoder_factory=encoder_factory, warn=warn)
+            journal.fault_point("remove-built")
+        except BaseException:
+            journal.recover_locked(corpus_dir, index_dir)
+            raise
+        journal.finish(corpus_dir, entry)
         return Change(bare, "removed", f"removed {bare}")
 
 

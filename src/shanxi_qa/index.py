@@ -57,6 +57,7 @@ from shanxi_qa.embed import (
     OnnxEncoder,
     Vectors,
 )
+from shanxi_qa.journal import fault_point
 from shanxi_qa.records import Block, Chunk, Document, Repair, Sentence
 from shanxi_qa.store import (
     MODELS_DIR,
@@ -305,7 +306,7 @@ def is_fresh(index_dir: Path, corpus_dir: Path, config: ChunkerConfig) -> bool:
 
 
 @contextlib.contextmanager
-def _build_lock(index_dir: Path) -> Iterator[None]:
+def build_lock(index_dir: Path) -> Iterator[None]:
     with (index_dir / ".lock").open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
@@ -364,7 +365,7 @@ def build_index(
     this one waited for the lock, that index is kept and nothing is rebuilt.
     """
     ensure_writable(index_dir)
-    with _build_lock(index_dir):
+    with build_lock(index_dir):
         if not force and is_fresh(index_dir, corpus_dir, config):
             current = _current_path(index_dir).resolve()
             _check_required(require, _read_manifest_in(current) or {})
@@ -372,7 +373,7 @@ def build_index(
         manifest = expected_manifest(corpus_dir, config)
         build_dir = index_dir / f"build-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
         build_dir.mkdir()
-        previous = _current_build(index_dir)
+        previous = current_build(index_dir)
         try:
             _write_index(
                 corpus_dir,
@@ -654,6 +655,7 @@ def _write_index(
         "files": _record_files(build_dir, model_files),
         "complete": True,
     }
+    fault_point("build-unfinished")
     # The manifest is written last: an index folder without one is never used.
     _write_json(build_dir / MANIFEST_FILE, manifest)
     _fsync_dir(build_dir)
@@ -706,7 +708,7 @@ def _write_json(path: Path, value: Any) -> None:
         os.fsync(handle.fileno())
 
 
-def _current_build(index_dir: Path) -> Path | None:
+def current_build(index_dir: Path) -> Path | None:
     """The build folder ``current`` points at, when it points at one in ``index_dir``."""
     link = _current_path(index_dir)
     if not link.is_symlink():

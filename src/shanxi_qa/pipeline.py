@@ -15,6 +15,7 @@ from shanxi_qa.decide import Decision
 from shanxi_qa.embed import Encoder, Vectors
 from shanxi_qa.followup import Turn, prefer_passage, resolve
 from shanxi_qa.index import IndexStoreError, LoadedIndex, build_index, is_fresh, load_index
+from shanxi_qa.journal import recover
 from shanxi_qa.question import QuestionAnalysis, analyse_question, expand_terms, with_corpus_names
 from shanxi_qa.records import Answer, Document, Hit, RetrievalMode
 from shanxi_qa.retrieve import RetrievalConfig, retrieve
@@ -130,6 +131,10 @@ class Pipeline:
                 encoder_factory=encoder_factory,
             )
 
+        # A change to the corpus that a killed process left is finished or undone first.
+        done = recover(config.corpus_dir, config.index_dir)
+        if done:
+            warn(f"{done} in {config.corpus_dir}")
         if not is_fresh(config.index_dir, config.corpus_dir, config.chunker):
             if progress:
                 print(f"building the index for {config.corpus_dir} ...", file=sys.stderr)
