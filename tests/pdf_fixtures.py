@@ -259,3 +259,33 @@ def write_justified_pdf(path: Path) -> Path:
             cols.ln(6)
     pdf.output(str(path))
     return path
+
+
+def write_manual_pdf(
+    path: Path,
+    pages: list[list[tuple[str, list[str]]]],
+    *,
+    running_head: str | None = "Chapter 2: Building the index",
+    footer: str | None = "Harbor Tools Manual",
+) -> Path:
+    """A born-digital manual: on each page a running head with the page number at the top,
+    a footer at the bottom, and paragraphs of lines from ``top`` down. A paragraph is
+    ``(font, lines)``: ``"text"`` in Helvetica, ``"code"`` in Courier (a code sample)."""
+    pdf = new_pdf()
+    for number, paragraphs in enumerate(pages, start=1):
+        pdf.add_page()
+        pdf.set_font("Helvetica", "", 9)
+        if running_head is not None:
+            pdf.text(LEFT_X, 40, running_head)
+            pdf.text(520, 40, str(number))
+        if footer is not None:
+            pdf.text(LEFT_X, 815, f"{footer} - page {number}")
+        y = 90.0
+        for font, lines in paragraphs:
+            if font == "code":
+                pdf.set_font("Courier", "", 10)
+            else:
+                pdf.set_font("Helvetica", "", 10)
+            y = _lines(pdf, LEFT_X, y, lines) + PARAGRAPH_GAP
+    pdf.output(str(path))
+    return path

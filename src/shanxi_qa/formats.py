@@ -9,9 +9,11 @@
   is its caption, and running heads and page numbers are dropped. What the layout cannot tell
   (words split at line ends, sentences cut by a column or page break) is left to the same
   rules as a plain-text extraction (:func:`shanxi_qa.ingest.clean_paragraphs`).
-- **HTML** with trafilatura, which keeps the article's main text and drops navigation,
-  scripts, cookie banners, sidebars and footers; the page's title and author become the
-  headline and the byline.
+- **HTML** with lxml: everything a reader sees in the page's main part is kept (paragraphs,
+  headings, lists, definition lists, table rows, preformatted text with its line breaks),
+  and navigation, scripts, cookie banners, sidebars, forms and footers are dropped; the
+  page's first ``<h1>`` (or its title) and its byline (or author) become the headline and
+  the byline.
 - **Markdown** with markdown-it-py: headings become ``headline`` (the first ``#``) and
   ``heading`` blocks, and only the text is kept (no ``**``, ``#`` or link syntax).
 
@@ -28,7 +30,7 @@ import re
 import statistics
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -41,6 +43,7 @@ from shanxi_qa.ingest import (
     Paragraph,
     ends_sentence,
     normalise_paragraph,
+    word_counts,
 )
 from shanxi_qa.records import BlockKind, Repair
 
@@ -75,7 +78,9 @@ CAPTION_MAX_WORDS = 60
 MARGIN_SHARE = 0.08
 
 _BYLINE_RE = re.compile(r"^By\s+[A-Z][\w'’.\-]*(?:,?\s+(?:[A-Z][\w'’.\-]*|and|&))*$")
-_PAGE_NUMBER_RE = re.compile(r"^(?:page\s+)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s+of\s+\d{1,4})?$", re.I)
+_PAGE_NUMBER_RE = re.compile(
+    r"^(?:page\s+)?[-–—]?\s*(?:\d{1,4}|[ivxlc]{1,7})\s*[-–—]?(?:\s+of\s+\d{1,4})?$", re.I
+)
 _CID_RE = re.compile(r"\(cid:\d+\)")
 _LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
 _LIGATURE_RE = re.compile("[" + "".join(_LIGATURES) + "]")
@@ -286,13 +291,14 @@ def _line_of(item: Any) -> _Line:
 class _Page:
     number: int
     box: _Box
-    blocks: list[_TextBlock]
+    lines: list[_Line]
     pictures: list[_Box]
     images: int  # images and figures found, text or not
+    blocks: list[_TextBlock] = field(default_factory=list)
 
 
 def _layout_page(layout: Any, number: int) -> _Page:
-    """The page's paragraphs in reading order, and its pictures."""
+    """The page's text lines and its pictures, as pdfminer found them."""
     from pdfminer.layout import LTCurve, LTFigure, LTImage, LTTextBox, LTTextLine
 
     page_box = _Box(*layout.bbox)
@@ -318,37 +324,67 @@ def _layout_page(layout: Any, number: int) -> _Page:
     visit(layout)
     # A rectangle drawn around text is a frame (a sidebar, a box-out), not a picture.
     pictures = [p for p in pictures if not any(_contains(p, line) for line in lines)]
+    return _Page(number, page_box, lines, pictures, images)
+
+
+def _arrange(page: _Page) -> None:
+    """Put the page's lines in reading order and group them into paragraphs."""
     # The pictures take part in the cut, so a column holding one is still a column.
-    ordered = [box for box in _reading_order([*lines, *pictures]) if isinstance(box, _Line)]
-    return _Page(number, page_box, _paragraphs(ordered, number), pictures, images)
+    ordered = [
+        box for box in _reading_order([*page.lines, *page.pictures]) if isinstance(box, _Line)
+    ]
+    page.blocks = _paragraphs(ordered, page.number)
 
 
 def _furniture(pages: Sequence[_Page]) -> set[int]:
-    """ids of the running heads, feet and page numbers: text in the page margins that is a
-    page number, or that repeats (digits aside) on at least half the pages, three or more."""
+    """ids of the running heads, feet and page numbers: lines in the page margins that are a
+    page number, or that repeat (numbers aside) on several pages: in the margin of three
+    pages or more, or as the top or bottom row of two pages (a running head that names a
+    two-page chapter).
 
-    def in_margin(block: _TextBlock, page: _Page) -> bool:
+    Found line by line, before the lines are put into paragraphs, so a running head never
+    becomes part of the text it stands over."""
+
+    def in_margin(line: _Line, page: _Page) -> bool:
         height = page.box.y1 - page.box.y0
         return (
-            block.y0 >= page.box.y1 - MARGIN_SHARE * height
-            or block.y1 <= page.box.y0 + MARGIN_SHARE * height
+            line.y0 >= page.box.y1 - MARGIN_SHARE * height
+            or line.y1 <= page.box.y0 + MARGIN_SHARE * height
         )
 
-    def shape(block: _TextBlock) -> str:
-        return re.sub(r"\d+", "#", " ".join(block.text.split()).lower())
+    def shape(line: _Line) -> str:
+        return re.sub(r"\d+", "#", " ".join(line.text.split()).lower())
 
-    repeats: Counter[str] = Counter()
+    def edge_rows(page: _Page) -> set[int]:
+        """The lines level with the page's topmost or bottommost line."""
+        if not page.lines:
+            return set()
+        top = max(line.y0 for line in page.lines)
+        bottom = min(line.y1 for line in page.lines)
+        return {
+            id(line) for line in page.lines if line.y1 > top + MIN_GAP or line.y0 < bottom - MIN_GAP
+        }
+
+    in_margins: Counter[str] = Counter()
+    on_edges: Counter[str] = Counter()
     for page in pages:
-        repeats.update({shape(b) for b in page.blocks if in_margin(b, page)})
-    threshold = max(3, (len(pages) + 1) // 2)
+        edges = edge_rows(page)
+        margin = [line for line in page.lines if in_margin(line, page)]
+        in_margins.update({shape(line) for line in margin})
+        on_edges.update({shape(line) for line in margin if id(line) in edges})
     found = set()
     for page in pages:
-        for block in page.blocks:
-            if not in_margin(block, page):
+        edges = edge_rows(page)
+        for line in page.lines:
+            if not in_margin(line, page):
                 continue
-            text = " ".join(block.text.split())
-            if _PAGE_NUMBER_RE.match(text) or repeats[shape(block)] >= threshold:
-                found.add(id(block))
+            key = shape(line)
+            if (
+                _PAGE_NUMBER_RE.match(" ".join(line.text.split()))
+                or in_margins[key] >= 3
+                or (on_edges[key] >= 2 and id(line) in edges)
+            ):
+                found.add(id(line))
     return found
 
 
@@ -377,6 +413,23 @@ def _mark_captions(page: _Page) -> None:
             max(below, key=lambda block: block.y1).kind = "caption"
 
 
+_SECTION_NUMBER_RE = re.compile(r"^(?:[A-Z]\.|\d+\.?)(?:\d+\.?)*\s+")
+# A person's name: two to four capitalised words or initials ("Thomas Leonard", "J. R. Doe").
+_NAME_RE = re.compile(r"^[A-Z][\w'’\-]*\.?(?:\s+[A-Z][\w'’\-]*\.?){1,3}$")
+# An address after an author's name: "(help@example.org)", "<jane@example.org>".
+_CONTACT_RE = re.compile(r"\s*[(<][^()<>@\s]+@[^()<>@\s]+[)>]\s*$")
+
+
+def _author_lines(block: _TextBlock) -> bool:
+    """A title page's author block: every line a name, optionally with an address, and
+    either several names or an address (one capitalised line alone could be a subtitle)."""
+    lines = [" ".join(line.text.split()) for line in block.lines]
+    names = [_CONTACT_RE.sub("", line) for line in lines]
+    if not all(_NAME_RE.match(name) for name in names):
+        return False
+    return len(lines) > 1 or names[0] != lines[0]
+
+
 def _mark_titles(ordered: Sequence[_TextBlock], body_size: float, *, bold_body: bool) -> None:
     """Headline, standfirst, byline and headings by type size and position.
 
@@ -402,7 +455,7 @@ def _mark_titles(ordered: Sequence[_TextBlock], body_size: float, *, bold_body: 
         for position, block in enumerate(after):
             if block.kind is not None:
                 continue
-            if _byline_like(" ".join(block.text.split())):
+            if _byline_like(" ".join(block.text.split())) or _author_lines(block):
                 block.kind = "byline"
             elif (
                 position == 0
@@ -411,15 +464,17 @@ def _mark_titles(ordered: Sequence[_TextBlock], body_size: float, *, bold_body: 
                 and block.size < headline.size
             ):
                 block.kind = "standfirst"
-            else:
-                break
+            elif block.words > STANDFIRST_MAX_WORDS:
+                break  # the text has begun
     for block in ordered:
         if block.kind is not None or block.words > 15:
             continue
         flat = " ".join(block.text.split())
         larger = block.size >= HEADING_SIZE_RATIO * body_size
         bold = block.bold and not bold_body
-        if (larger or bold) and not ends_sentence(flat) and flat[:1].isupper():
+        # A numbered heading ("2.1 Directory layout") starts with its words after the number.
+        words = _SECTION_NUMBER_RE.sub("", flat)
+        if (larger or bold) and not ends_sentence(flat) and words[:1].isupper():
             block.kind = "heading"
 
 
@@ -509,12 +564,19 @@ def read_pdf(path: Path, data: bytes) -> tuple[list[Paragraph], list[Repair]]:
     pages = _pdf_pages(data, path)
     furniture = _furniture(pages)
     dropped = sorted(
-        {" ".join(b.text.split()) for page in pages for b in page.blocks if id(b) in furniture}
+        {
+            " ".join(line.text.split())
+            for page in pages
+            for line in page.lines
+            if id(line) in furniture
+        }
     )
-    body_size = _body_size(pages)
     ordered: list[_TextBlock] = []
     for page in pages:
-        page.blocks = [b for b in page.blocks if id(b) not in furniture]
+        page.lines = [line for line in page.lines if id(line) not in furniture]
+        _arrange(page)
+    body_size = _body_size(pages)
+    for page in pages:
         _mark_captions(page)
         ordered += page.blocks
     chars = [(line.chars, line.bold) for block in ordered for line in block.lines]
@@ -536,9 +598,11 @@ def read_pdf(path: Path, data: bytes) -> tuple[list[Paragraph], list[Repair]]:
         )
 
     repairs = [Repair("page-furniture", text, "") for text in dropped]
+    # A word hyphenated at a line end is judged by how the whole document writes it.
+    words = word_counts(_LIGATURE_RE.sub(lambda m: _LIGATURES[m.group(0)], text))
     paragraphs = []
     for block in ordered:
-        cleaned = normalise_paragraph(_plain_glyphs(block.text, repairs), repairs)
+        cleaned = normalise_paragraph(_plain_glyphs(block.text, repairs), repairs, words)
         if cleaned:
             paragraphs.append(Paragraph(cleaned, block.kind, block.page))
     return paragraphs, repairs
@@ -552,47 +616,181 @@ def _collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-def _element_text(element: Any) -> str:
-    """The text of a trafilatura element, a line break read as a space."""
-    parts = [element.text or ""]
+# Elements that are never part of what a reader sees as the page's text.
+_HTML_DROP_TAGS = frozenset(
+    {
+        "script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
+        "canvas", "nav", "aside", "footer", "form", "button", "select", "input", "textarea",
+        "dialog", "head", "title", "meta", "link", "menu",
+    }
+)  # fmt: skip
+_HTML_DROP_ROLES = frozenset(
+    {
+        "navigation", "banner", "contentinfo", "complementary", "dialog", "alertdialog",
+        "search", "menu", "menubar", "toolbar",
+    }
+)  # fmt: skip
+# A class or id naming one of these marks page furniture: "nav-panel", "cookie-banner",
+# "sphinxsidebar", "top-bar", "navfooter" (DocBook), "toc" (the contents, a list of links).
+_HTML_DROP_NAMES = frozenset(
+    {
+        "nav", "navbar", "navigation", "navheader", "navfooter", "menu", "menubar",
+        "breadcrumb", "breadcrumbs", "cookie", "cookies", "consent", "gdpr", "banner",
+        "sidebar", "sphinxsidebar", "footer", "share", "sharing", "social", "newsletter",
+        "subscribe", "signup", "advert", "advertisement", "ads", "popup", "modal", "toolbar",
+        "topbar", "skip", "pagination", "pager", "toc", "comments", "related", "headerlink",
+    }
+)  # fmt: skip
+_HTML_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# Elements that start a paragraph of their own; everything else is text inside one.
+_HTML_BLOCKS = frozenset(
+    {
+        "address", "article", "blockquote", "body", "caption", "center", "dd", "details",
+        "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "header", "hgroup",
+        "hr", "li", "main", "ol", "p", "section", "summary", "table", "tbody", "thead",
+        "tfoot", "ul", "html",
+    }
+)  # fmt: skip
+_HTML_CELL_BLOCKS = frozenset({"p", "div", "pre", "ul", "ol", "dl", "table", "blockquote"})
+_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.I)
+_NAME_SPLIT_RE = re.compile(r"[-_]+")
+
+
+def _is_page_furniture(element: Any) -> bool:
+    """Navigation, banners, sidebars, footers, forms and hidden parts of a page."""
+    tag = element.tag.lower()
+    if tag in _HTML_DROP_TAGS:
+        return True
+    names = f"{element.get('class') or ''} {element.get('id') or ''}".lower().split()
+    if (tag == "header" or "header" in names) and not element.xpath(".//h1"):
+        return True  # a site header or a manual's navigation; an article's holds its title
+    if element.get("hidden") is not None or element.get("aria-hidden") == "true":
+        return True
+    if re.search(r"display\s*:\s*none", element.get("style") or "", re.I):
+        return True
+    if (element.get("role") or "").lower() in _HTML_DROP_ROLES:
+        return True
+    for name in names:
+        parts = _NAME_SPLIT_RE.split(name)
+        if "".join(parts) in _HTML_DROP_NAMES or any(part in _HTML_DROP_NAMES for part in parts):
+            return True
+    return False
+
+
+def _pre_pieces(element: Any) -> list[str]:
+    """The text of a ``<pre>`` with its line breaks and indentation, cut at blank lines (a
+    blank line is a paragraph break in the cleaned text)."""
+    lines = [line.rstrip() for line in element.text_content().expandtabs(8).split("\n")]
+    pieces: list[str] = []
+    current: list[str] = []
+    for line in [*lines, ""]:
+        if line.strip():
+            current.append(line)
+        elif current:
+            pieces.append("\n".join(current))
+            current = []
+    return pieces
+
+
+def _row_text(row: Any) -> str | None:
+    """A table row as one line, its cells joined by "; "; ``None`` when a cell holds
+    paragraphs of its own (a table used for layout), to be read as blocks."""
+    cells = [cell for cell in row if isinstance(cell.tag, str) and cell.tag.lower() in ("td", "th")]
+    for cell in cells:
+        if any(
+            isinstance(inner.tag, str) and inner.tag.lower() in _HTML_CELL_BLOCKS
+            for inner in cell.iterdescendants()
+        ):
+            return None
+    texts = []
+    for cell in cells:
+        buffer: list[str] = []
+        found: list[tuple[str, str]] = []
+        _html_walk(cell, found, buffer)
+        texts.append(_collapse(" ".join([*(text for _, text in found), *buffer])))
+    return "; ".join(text for text in texts if text)
+
+
+def _html_walk(element: Any, found: list[tuple[str, str]], buffer: list[str]) -> None:
+    """Append the blocks under ``element`` to ``found`` as (tag, text) in document order:
+    ``"head:h1"``... for a heading, ``"pre"`` for preformatted text, ``"p"`` for the rest.
+    ``buffer`` collects the inline text of the paragraph being read."""
+
+    def flush() -> None:
+        text = _collapse("".join(buffer))
+        buffer.clear()
+        if text:
+            found.append(("p", text))
+
+    if element.text:
+        buffer.append(element.text)
     for child in element:
-        if child.tag == "lb":
-            parts.append(" ")
+        if not isinstance(child.tag, str):
+            pass  # a comment or processing instruction
+        elif _is_page_furniture(child):
+            pass
         else:
-            parts.append(_element_text(child))
-        parts.append(child.tail or "")
-    return "".join(parts)
+            tag = child.tag.lower()
+            if tag == "pre":
+                flush()
+                found.extend(("pre", piece) for piece in _pre_pieces(child))
+            elif tag in _HTML_HEADINGS:
+                flush()
+                text = _collapse(child.text_content())
+                if text:
+                    found.append((f"head:{tag}", text))
+            elif tag == "tr":
+                flush()
+                row = _row_text(child)
+                if row is None:
+                    _html_walk(child, found, buffer)
+                    flush()
+                elif row:
+                    found.append(("p", row))
+            elif tag in ("br", "td", "th"):
+                buffer.append(" ")
+                _html_walk(child, found, buffer)
+                buffer.append(" ")
+            elif tag in _HTML_BLOCKS:
+                flush()
+                _html_walk(child, found, buffer)
+                flush()
+            else:
+                _html_walk(child, found, buffer)  # inline: bold, a link, code...
+        if child.tail:
+            buffer.append(child.tail)
 
 
-# trafilatura's block elements; anything else inside them (hi, ref, lb) is inline text.
-_HTML_BLOCKS = frozenset({"p", "head", "list", "item", "quote", "table", "row", "code", "div"})
+def _main_part(root: Any) -> Any:
+    """The page's main content: its one ``<main>`` (or ``role="main"``), else its one
+    ``<article>``, else its body."""
+    for query in ("//main | //*[@role='main']", "//article"):
+        found = root.xpath(query)
+        if len(found) == 1:
+            return found[0]
+    body = root.find("body")
+    return body if body is not None else root
 
 
-def _html_blocks(element: Any) -> Iterator[tuple[str, str]]:
-    """(tag, text) of the paragraphs under the container ``element``, in document order:
-    ``"head:h1"``... for a heading, ``"p"`` for the rest."""
-    for child in element:
-        tag = child.tag
-        if tag == "row":
-            cells = [_collapse(_element_text(cell)) for cell in child]
-            text = "; ".join(cell for cell in cells if cell)
+def _author_of(root: Any) -> str:
+    for query in (
+        "//meta[@name='author']/@content",
+        "//*[@rel='author']",
+        "//*[@itemprop='author']",
+    ):
+        for value in root.xpath(query):
+            text = _collapse(value if isinstance(value, str) else value.text_content())
             if text:
-                yield "p", text
-        elif tag == "head":
-            yield f"head:{child.get('rend', 'h2')}", _collapse(_element_text(child))
-        elif any(grandchild.tag in _HTML_BLOCKS for grandchild in child):
-            own = _collapse(child.text or "")
-            if own:
-                yield "p", own
-            yield from _html_blocks(child)
-        elif tag != "graphic":
-            text = _collapse(_element_text(child))
-            if text:
-                yield "p", text
-        # Loose text after a block, still inside this container.
-        tail = _collapse(child.tail or "")
-        if tail:
-            yield "p", tail
+                return text
+    return ""
+
+
+def _title_of(root: Any) -> str:
+    for value in root.xpath("//meta[@property='og:title']/@content | //title"):
+        text = _collapse(value if isinstance(value, str) else value.text_content())
+        if text:
+            return text
+    return ""
 
 
 def _byline(author: str) -> str:
@@ -602,58 +800,80 @@ def _byline(author: str) -> str:
     return "By " + names[0]
 
 
+def _parse_html(path: Path, data: bytes) -> Any:
+    import lxml.etree
+    import lxml.html
+
+    declared = _CHARSET_RE.search(data[:4096])
+    encoding = declared.group(1).decode("ascii") if declared else "utf-8"
+    try:
+        "".encode(encoding)
+    except LookupError:
+        encoding = "utf-8"
+    parser = lxml.html.HTMLParser(encoding=encoding, remove_comments=True, remove_pis=True)
+    try:
+        return lxml.html.document_fromstring(data, parser=parser)
+    except (lxml.etree.ParserError, ValueError, TypeError, LookupError) as err:
+        reason = " ".join(str(err).split())[:120] or type(err).__name__
+        raise IngestError(f"{path}: HTML page cannot be read ({reason})") from err
+
+
 def read_html(path: Path, data: bytes) -> list[Paragraph]:
-    """The article of a saved web page: headline, byline, then its text and headings.
+    """The text of a saved web page: headline, byline, then its text and headings.
 
-    trafilatura finds the main text and leaves out navigation, scripts, cookie banners,
-    sidebars, comments and footers. The headline is the page's first ``<h1>`` when the
-    text opens with one, else the page title; the byline is the author it names. Raises
-    :class:`IngestError` when the page holds no article text (only scripts, say).
+    Everything a reader sees in the page's main part (its ``<main>`` or ``<article>``, else
+    its body) is kept, in order: paragraphs, headings, list items, the terms and
+    descriptions of definition lists, table rows (cells joined by "; ") and preformatted
+    text with its line breaks and indentation. Scripts, styles, comments, forms, hidden
+    parts, navigation, banners, sidebars and footers (by their element, ARIA role, or a
+    class or id naming them) are left out. The headline is the page's first ``<h1>`` when
+    the text opens with one, else the page title; the byline is the page's own "By ..."
+    line, or one made from the author the page names. Raises :class:`IngestError` when
+    the page holds no text (only scripts, say).
     """
-    from trafilatura import bare_extraction
-
-    # trafilatura warns on stderr about pages it finds little in; the reason below says it.
-    logging.getLogger("trafilatura").setLevel(logging.ERROR)
     if not re.search(rb"<(?:html|body)[\s>]", data[:65536], re.I):
         # A fragment saved without its page ("<p>...</p>") is read as the body of one.
         data = b"<html><body>" + data + b"</body></html>"
-    try:
-        extracted = bare_extraction(
-            data,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=True,
-            include_images=False,
-            include_links=False,
-            include_formatting=False,
-            deduplicate=False,
-        )
-    except (ValueError, TypeError, AttributeError, LookupError) as err:
-        reason = " ".join(str(err).split())[:120] or type(err).__name__
-        raise IngestError(f"{path}: HTML page cannot be read ({reason})") from err
-    body = getattr(extracted, "body", None) if extracted is not None else None
-    found = list(_html_blocks(body)) if body is not None else []
-    if not any(tag == "p" for tag, _ in found):
+    root = _parse_html(path, data)
+    found: list[tuple[str, str]] = []
+    buffer: list[str] = []
+    _html_walk(_main_part(root), found, buffer)
+    text = _collapse("".join(buffer))
+    if text:
+        found.append(("p", text))
+    if not any(tag in ("p", "pre") for tag, _ in found):
         raise IngestError(
             f"{path}: no article text found in the HTML page (only scripts, menus or boilerplate)"
         )
 
     paragraphs: list[Paragraph] = []
-    title = _collapse(getattr(extracted, "title", None) or "")
-    author = _collapse(getattr(extracted, "author", None) or "")
+    title = _title_of(root)
+    author = _author_of(root)
     if found[0][0] == "head:h1":
         paragraphs.append(Paragraph(found.pop(0)[1], "headline"))
     elif title:
         paragraphs.append(Paragraph(title, "headline"))
         if found[0][0].startswith("head") and found[0][1].casefold() == title.casefold():
             found.pop(0)
-    if author:
+    # The page's own byline near the top ("By Ken Ito, Health reporter"), else one made
+    # from the author it names.
+    own = next(
+        (
+            i
+            for i, (tag, text) in enumerate(found[:3])
+            if tag == "p"
+            and len(text.split()) <= 15
+            and (_byline_like(text) or (author and text.startswith("By ") and author in text))
+        ),
+        None,
+    )
+    if own is not None:
+        paragraphs.append(Paragraph(found.pop(own)[1], "byline"))
+    elif author:
         paragraphs.append(Paragraph(_byline(author), "byline"))
     for tag, text in found:
         if tag.startswith("head"):
             paragraphs.append(Paragraph(text, "heading"))
-        elif author and _byline_like(text):
-            continue  # the byline written into the page, already taken from its author
         else:
             paragraphs.append(Paragraph(text))
     return paragraphs

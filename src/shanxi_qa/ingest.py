@@ -13,7 +13,9 @@ Pipeline (see :func:`clean_text`):
 2. split paragraphs that hold more than one photo caption, complete truncated credits;
 3. tag captions and bylines, pick the headline and standfirst;
 4. stitch sentence fragments that the column order tore apart;
-5. repair words: drop line-break hyphens, restore lost compound hyphens;
+5. repair words: drop line-break hyphens, restore lost compound hyphens (only in a text
+   that shows a printed page's damage, see :func:`shows_print_damage`; any other text
+   keeps its words and its paragraph order);
 6. order the blocks as the printed article reads: headline, standfirst, byline, body, captions.
 """
 
@@ -22,7 +24,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
@@ -44,16 +46,20 @@ __all__ = [
     "ends_sentence",
     "find_headline",
     "is_broken_word",
+    "join_line_break",
     "load_corpus",
     "load_document",
     "match_fragments",
     "normalise_paragraph",
     "normalise_text",
     "order_blocks",
+    "print_damage",
     "repair_words",
+    "shows_print_damage",
     "split_captions",
     "split_glued_compound",
     "stitch_fragments",
+    "word_counts",
 ]
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -70,6 +76,11 @@ WORD_ZIPF = 3.0  # a dictionary word
 FRAGMENT_ZIPF = 1.5  # below this a lowercase string is not a word on its own
 RARE_WORD_ZIPF = 2.0  # a rarer word, still accepted when the alternative is a non-word
 GLUED_ZIPF = 1.5  # a lowercase token rarer than this may be two words glued together
+
+# A text shows a printed page's lost hyphens (see shows_print_damage) when it has at least
+# this many signs of it, and at least one per this many words.
+DAMAGE_MIN_SIGNS = 2
+DAMAGE_WORDS_PER_SIGN = 1000
 
 HEADLINE_MAX_WORDS = 12
 STANDFIRST_MAX_WORDS = 30
@@ -158,23 +169,72 @@ def _token_around(text: str, start: int, end: int) -> str:
     return text[left:right]
 
 
-def normalise_paragraph(paragraph: str, repairs: list[Repair]) -> str:
+def word_counts(text: str) -> Counter[str]:
+    """How often each word (lowercase; a hyphenated compound is one word) occurs in ``text``:
+    the evidence a line-end hyphen is judged by (see :func:`join_line_break`)."""
+    return Counter(word.lower() for word in _WORD_RE.findall(text))
+
+
+_LINE_END_PIECE_RE = re.compile(r"([A-Za-z]+)-$")
+_LINE_START_PIECE_RE = re.compile(r"[a-z]+")
+
+
+def join_line_break(left: str, right: str, words: Mapping[str, int]) -> bool:
+    """Whether a word hyphenated at a line end (``left`` + "-" + newline + ``right``) is one
+    word broken by the typesetter (True: drop the hyphen) or a compound (False: keep it).
+
+    The document decides first: a compound it writes with the hyphen elsewhere keeps it
+    ("well-known"), a word it writes joined elsewhere is joined. Otherwise the pieces are
+    joined when they make a dictionary word ("week" + "ends"; see :func:`is_broken_word`
+    for rarer words whose pieces are no words), and the hyphen stays when they do not.
+    ``words`` are the document's :func:`word_counts`.
+    """
+    if words.get(f"{left}-{right}".lower(), 0) > 0:
+        return False
+    if words.get(f"{left}{right}".lower(), 0) > 0:
+        return True
+    return _makes_word(left.lower(), right.lower())
+
+
+def normalise_paragraph(
+    paragraph: str, repairs: list[Repair], words: Mapping[str, int] | None = None
+) -> str:
     """One paragraph of :func:`normalise_text`: unescaped, its lines joined, spaces collapsed;
-    the changes are appended to ``repairs``."""
+    the changes are appended to ``repairs``.
+
+    A word hyphenated at a line end is joined or keeps its hyphen as
+    :func:`join_line_break` decides, with ``words`` (the whole document's
+    :func:`word_counts`; the paragraph's own when ``None``) as the evidence. Pieces around a
+    line-end hyphen that are not both lowercase letters ("UTF-" + "8", "China-" + "Europe")
+    are kept together with their hyphen.
+    """
     for match in _ESCAPED_PUNCT_RE.finditer(paragraph):
         token = _token_around(paragraph, match.start(), match.end())
         repairs.append(Repair("unescape", token, _ESCAPED_PUNCT_RE.sub(r"\1", token)))
     paragraph = _ESCAPED_PUNCT_RE.sub(r"\1", paragraph)
 
     if "\n" in paragraph:
+        if words is None:
+            words = word_counts(paragraph)
         lines = re.split(r"[ \t]*\n[ \t]*", paragraph)
         paragraph = lines[0]
         for line in lines[1:]:
-            # A line that ends inside a word ("chal-" + "lenging") keeps its pieces together
-            # so the word rules below can decide about the hyphen.
-            inside_word = re.search(r"[A-Za-z]-$", paragraph) and line[:1].islower()
-            separator = "" if inside_word else " "
             before = f"{_snippet(paragraph, 1, from_end=True)}\n{_snippet(line, 1)}"
+            left = _LINE_END_PIECE_RE.search(paragraph)
+            right = _LINE_START_PIECE_RE.match(line)
+            if left and right and right.end() > 0:
+                # A word broken at the line end ("week-" + "ends").
+                if join_line_break(left.group(1), right.group(0), words):
+                    repairs.append(Repair("dehyphenate", before, before.replace("-\n", "")))
+                    paragraph = f"{paragraph[:-1]}{line}"
+                else:
+                    repairs.append(Repair("whitespace", before, before.replace("\n", "")))
+                    paragraph = f"{paragraph}{line}"
+                continue
+            # A hyphen between letters or digits at the line end joins two parts of one
+            # token ("UTF-" + "8"); a spaced dash or any other line end is a space.
+            inside_word = re.search(r"[A-Za-z0-9]-$", paragraph) and line[:1].isalnum()
+            separator = "" if inside_word else " "
             repairs.append(Repair("whitespace", before, before.replace("\n", separator)))
             paragraph = f"{paragraph}{separator}{line}"
 
@@ -190,16 +250,18 @@ def normalise_text(raw: str) -> tuple[list[str], list[Repair]]:
 
     Line endings become ``\\n``; paragraphs are separated by one or more blank lines; inside a
     paragraph, backslash-escaped punctuation is unescaped (``\\$`` -> ``$``), single line
-    breaks become spaces, runs of spaces/tabs collapse to one space, and the ends are
-    stripped. Empty paragraphs are dropped.
+    breaks become spaces (a word hyphenated at a line end is joined or kept, see
+    :func:`join_line_break`, on the evidence of the whole text), runs of spaces/tabs
+    collapse to one space, and the ends are stripped. Empty paragraphs are dropped.
     """
     repairs: list[Repair] = []
     if "\r" in raw:
         repairs.append(Repair("newline", "\\r\\n", "\\n"))
         raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    words = word_counts(raw)
     paragraphs = []
     for chunk in _PARAGRAPH_BREAK_RE.split(raw):
-        paragraph = normalise_paragraph(chunk.strip(), repairs)
+        paragraph = normalise_paragraph(chunk.strip(), repairs, words)
         if paragraph:
             paragraphs.append(paragraph)
     return paragraphs, repairs
@@ -468,14 +530,16 @@ def _hyphen_join(prefix: str | None, fragment: str, counts: _NgramCounts) -> str
     """How a head ending in a hyphen joins a tail: "join" a broken word, "keep" a compound.
 
     The compound keeps its hyphen when the document writes it that way elsewhere
-    ("long-" + "term" with "long-term" in the text); otherwise the pieces must make a
-    dictionary word (zipf >= 3.0, or a rarer word when a piece is no word, see
+    ("long-" + "term" with "long-term" in the text); otherwise the pieces must make a word
+    the document writes elsewhere, or a dictionary word (zipf >= 3.0, or a rarer word when a piece is no word, see
     :func:`is_broken_word`). ``None`` when the head ends in no hyphen or nothing fits.
     """
     if prefix is None or not fragment:
         return None
     if counts.words[f"{prefix}-{fragment}".lower()] > 0:
         return "keep"
+    if counts.words[f"{prefix}{fragment}".lower()] > 0:
+        return "join"
     return "join" if _makes_word(prefix, fragment) else None
 
 
@@ -537,7 +601,11 @@ def match_fragments(paragraphs: Sequence[str], evidence: Sequence[str] = ()) -> 
     return _match(paragraphs, _NgramCounts.from_texts([*paragraphs, *evidence]))
 
 
-def _match(paragraphs: Sequence[str], counts: _NgramCounts) -> dict[int, int]:
+def _match(
+    paragraphs: Sequence[str], counts: _NgramCounts, *, adjacent_only: bool = False
+) -> dict[int, int]:
+    """``{head: tail}``; with ``adjacent_only`` a head is only continued by the very next
+    paragraph (text read in its own order: no paragraph moves)."""
     edges = [_Edges.of(text) for text in paragraphs]
     # Index the tails so each head only meets the tails some evidence could favour: the next
     # paragraph, tails whose opening letters complete its broken word, and tails whose first
@@ -562,7 +630,9 @@ def _match(paragraphs: Sequence[str], counts: _NgramCounts) -> dict[int, int]:
         candidates: set[int] = set()
         if h + 1 < len(edges) and edges[h + 1].tail:
             candidates.add(h + 1)
-        if head.hyphen_prefix is not None:
+        if adjacent_only:
+            pass
+        elif head.hyphen_prefix is not None:
             for fragment, group in by_fragment.items():
                 if _hyphen_join(head.hyphen_prefix, fragment, counts):
                     candidates.update(near(group))
@@ -615,10 +685,10 @@ def _stitch(paragraphs: Sequence[str], counts: _NgramCounts) -> tuple[list[str],
 
 
 def _stitch_chains(
-    paragraphs: Sequence[str], counts: _NgramCounts
+    paragraphs: Sequence[str], counts: _NgramCounts, *, adjacent_only: bool = False
 ) -> tuple[list[tuple[int, str]], list[Repair]]:
     """The stitched paragraphs, each with the index of the paragraph its chain starts at."""
-    successor = _match(paragraphs, counts)
+    successor = _match(paragraphs, counts, adjacent_only=adjacent_only)
     predecessor = set(successor.values())
 
     out: list[tuple[int, str]] = []
@@ -713,6 +783,49 @@ def _inside_markup(text: str, offset: int) -> bool:
     if opening < 0 or text.rfind(">", opening, offset) >= 0:
         return False
     return _MARKUP_RE.match(text, opening) is not None
+
+
+def print_damage(paragraphs: Sequence[str]) -> list[str]:
+    """The signs in a text that it was extracted from a printed page that lost its hyphens
+    (the damage :func:`repair_words` and the column stitcher repair), one string per sign:
+
+    - a word broken in mid-line, one of its pieces no word at all ("gar-nered");
+    - a compound written glued although the text writes it with its hyphen elsewhere
+      ("cuttingedge" beside "cutting-edge");
+    - a paragraph that ends in a word broken by a hyphen ("... to sub-").
+
+    Born-digital text has none of them: its hyphens are the author's and its glued words
+    (``dpkg``, ``nologin``, ``freedesktop``) are words.
+    """
+    tokens = [token for paragraph in paragraphs for token in _TOKEN_RE.findall(paragraph)]
+    hyphenated = Counter(token.lower() for token in tokens if "-" in token)
+    signs: set[str] = set()
+    for token in tokens:
+        lower = token.lower()
+        if "-" in token:
+            if (
+                hyphenated[lower] <= 1
+                and dehyphenate_word(token) != token
+                and min(_zipf(piece) for piece in token.split("-")) < FRAGMENT_ZIPF
+            ):
+                signs.add(f"broken {token}")
+        elif token.islower() and hyphenated[split_glued_compound(token)] > 0:
+            signs.add(f"glued {token}")
+    for paragraph in paragraphs:
+        broken_end = _HYPHEN_END_RE.search(paragraph[-80:])
+        if broken_end:
+            signs.add(f"broken end {broken_end.group(0)}")
+    return sorted(signs)
+
+
+def shows_print_damage(paragraphs: Sequence[str]) -> bool:
+    """True when the text shows the damage of a printed page's extraction: at least
+    ``DAMAGE_MIN_SIGNS`` signs of :func:`print_damage`, and one per
+    ``DAMAGE_WORDS_PER_SIGN`` words or more, so a long manual with a stray broken word
+    is still read as written."""
+    words = sum(len(_words(paragraph)) for paragraph in paragraphs)
+    signs = len(print_damage(paragraphs))
+    return signs >= DAMAGE_MIN_SIGNS and signs * DAMAGE_WORDS_PER_SIGN >= words
 
 
 def repair_words(paragraphs: Sequence[str]) -> tuple[list[str], list[Repair]]:
@@ -817,11 +930,14 @@ def clean_paragraphs(
 ) -> tuple[str, list[Block], list[Repair]]:
     """Clean a document that a reader has split into paragraphs, as :func:`clean_text` does.
 
-    With ``repair`` (text extracted from a printed page: a plain-text dump, a PDF) the
-    paragraphs go through every rule of the module: captions split and credits completed,
-    kinds read from the text where the reader gave none, cut sentences stitched, words
-    repaired. Without it (HTML and Markdown, text born digital) the words are kept as
-    written and only the kinds and the order are decided.
+    With ``repair`` (a plain-text file, a PDF) captions are split and credits completed,
+    kinds are read from the text where the reader gave none, and a paragraph that stops
+    mid-sentence is joined with the next one when that one goes on in lowercase (a sentence
+    cut by a page or column break). Only a text that shows the damage of a printed page's
+    extraction (:func:`shows_print_damage`) goes through the rest: cut sentences are
+    stitched to tails found further on, and words are repaired (:func:`repair_words`).
+    Every other text keeps its words as written. Without ``repair`` (HTML and Markdown)
+    only the kinds and the order are decided.
 
     The order is the printed article's: headline, standfirst and byline first, then, page by
     page, the running text (body paragraphs and section headings, in reading order) followed
@@ -842,13 +958,15 @@ def clean_paragraphs(
 
     # The evidence for the stitcher and the word rules: the whole document.
     counts = _NgramCounts.from_texts(texts) if repair else None
+    # A text without the damage is read in its own order and with its own words.
+    damaged = repair and shows_print_damage(texts)
     if counts is not None and "headline" not in kinds:
         # A title is never the first half of a cut sentence: match fragments once with every
         # body paragraph in play, and let only paragraphs that took no tail become titles.
         # The real stitching runs below without the titles, which often sit between two
         # halves.
         body_at = [i for i, kind in enumerate(kinds) if kind == "body"]
-        heads = _match([texts[i] for i in body_at], counts)
+        heads = _match([texts[i] for i in body_at], counts, adjacent_only=not damaged)
         searched = len(items)
         if pages and pages[0] is not None:
             # A paged document's title stands at the top of its first page, not wherever a
@@ -864,7 +982,9 @@ def clean_paragraphs(
 
     body_at = [i for i, kind in enumerate(kinds) if kind == "body"]
     if counts is not None:
-        chains, found = _stitch_chains([texts[i] for i in body_at], counts)
+        chains, found = _stitch_chains(
+            [texts[i] for i in body_at], counts, adjacent_only=not damaged
+        )
         repairs += found
         stitched = {body_at[first]: text for first, text in chains}
     else:
@@ -878,7 +998,7 @@ def clean_paragraphs(
     others = [(kinds[i], texts[i], pages[i]) for i in range(len(items)) if kinds[i] not in _FLOW]
 
     placed = [*others, *flow]
-    if counts is not None:
+    if damaged:
         fixed, found = repair_words([text for _, text, _ in placed])
         repairs += found
         placed = [(kind, text, page) for (kind, _, page), text in zip(placed, fixed, strict=True)]
