@@ -34,8 +34,9 @@ from shanxi_qa.answer import AnswerConfig  # noqa: E402
 from shanxi_qa.decide import DECIDE_FILE, DECISION_FEATURES  # noqa: E402
 from shanxi_qa.metrics import _token_f1, normalize_answer  # noqa: E402
 from shanxi_qa.pipeline import Pipeline, PipelineConfig  # noqa: E402
+from shanxi_qa.squad import squad2_articles  # noqa: E402
 
-SQUAD = ROOT / "eval" / "squad2" / "train-10-articles.json"
+SQUAD = squad2_articles()
 CALIBRATION_ARTICLE = "Spectre_(2015_film)"
 SEED_CALIBRATION = ROOT / "eval" / "train.jsonl"
 WORK = ROOT / "build" / "decide"

@@ -11,6 +11,7 @@ from shanxi_qa.read import (
     READER_FILE,
     Passage,
     ReaderError,
+    answer_bounds,
     reader_meta,
     shared_reader,
     verify_model,
@@ -87,3 +88,25 @@ def test_a_question_longer_than_the_window_is_still_read() -> None:
     passage = Passage("x", 0, "Mayor Alan Smith cut the ribbon.")
     reading = shared_reader().read(question, [passage])
     assert reading.spans and passage.text[reading.spans[0].start : reading.spans[0].end]
+
+
+@pytest.mark.parametrize(
+    ("text", "chosen", "answer"),
+    [
+        ("Run /bin/sync before you power off.", "bin/sync", "/bin/sync"),
+        ("The shell is /usr/sbin/nologin for them.", "sbin/nologin", "/usr/sbin/nologin"),
+        ("Its shadow file (/etc/shadow) is private.", "etc/shadow", "/etc/shadow"),
+        ("Levels run from -1 to 9 in zlib.", "1 to 9", "-1 to 9"),
+        ('The default is "-1".', "1", "-1"),
+        ("Submodules are listed in .gitmodules at the top.", "gitmodules", ".gitmodules"),
+        ("It opened in August.", "August.", "August"),
+        ("It opened in 2010, he said.", "2010,", "2010"),
+        ("She moved to the U.S.", "U.S.", "U.S."),
+        ("The war lasted from 1990-1995 in all.", "1995", "1995"),
+        ("The trams carry passengers.", "pass", "passengers"),
+    ],
+)
+def test_answer_bounds_keep_the_text_of_the_document(text: str, chosen: str, answer: str) -> None:
+    start = text.index(chosen)
+    lo, hi = answer_bounds(text, start, start + len(chosen))
+    assert text[lo:hi] == answer

@@ -15,7 +15,8 @@ What is measured (the machine is small and shared, so every headline figure is a
   retrieval).
 * **index build** - one fresh build into a temporary folder, in a child process.
 * **ingest and index** (``--corpus-size N``) - a corpus of N documents, one SQuAD 2.0
-  paragraph each (the ten training articles in ``eval/squad2/``, in order, each document
+  paragraph each (the ten SQuAD 2.0 training articles in ``../shared/benchmarks/squad2/``,
+  in order, each document
   headed by its article's title): a full build from nothing (model export included) with
   its wall time and peak memory; then ``shanxi-qa add`` of the next paragraph as one more
   document (wall time, and its share of the full build); then warm answering p50 over that
@@ -43,6 +44,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shanxi_qa.squad import squad2_articles
+
 QUESTION = "how many smart coal mines?"
 HEAVY_PACKAGES = ("torch", "sentence_transformers", "transformers", "sklearn", "gradio")
 
@@ -54,7 +57,7 @@ MAX_WARM_P95_MS = 80.0
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_GOLD = REPO_ROOT / "eval" / "gold.jsonl"
-DEFAULT_SQUAD = REPO_ROOT / "eval" / "squad2" / "train-10-articles.json"
+DEFAULT_SQUAD = squad2_articles()
 
 # Targets of the ingest-and-index row.
 MAX_ADD_SHARE = 0.05  # adding one document, as a share of the full build

@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
             cached under INDEX/squad) and report the official SQuAD 2.0 figures.
             examples:
               shanxi-qa eval --report docs/eval
-              shanxi-qa eval --squad eval/squad2/train-10-articles.json --articles IPod --json
+              shanxi-qa eval --squad ../shared/benchmarks/squad2/train-10-articles.json --articles IPod
               shanxi-qa eval --squad FILE.json --paragraphs odd --report docs/squad"""
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,

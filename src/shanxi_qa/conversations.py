@@ -8,7 +8,7 @@
 
 ``answers`` empty means the documents do not answer that turn (the right reply is an
 abstention). ``corpus`` is ``seed`` (the corpus the command runs over) or ``squad:TITLE``, an
-article of ``eval/squad2/train-10-articles.json``, indexed on its own in ``index/conversations/``.
+article of SQuAD 2.0's ten training articles (``squad.squad2_articles()``), indexed on its own in ``index/conversations/``.
 
 Every turn after the first is a follow-up. Each is asked twice through :meth:`Pipeline.ask`: with
 the earlier questions as ``history`` (as the batch CLI and the ``/ask`` API pass them) and on its
@@ -30,9 +30,9 @@ from typing import Any
 from shanxi_qa import metrics
 from shanxi_qa.pipeline import REPO_ROOT, Pipeline, PipelineConfig
 from shanxi_qa.records import Answer
+from shanxi_qa.squad import BENCHMARKS_ENV, squad2_articles
 
 DEFAULT_CONVERSATIONS = REPO_ROOT / "eval" / "conversations.jsonl"
-SQUAD_ARTICLES = REPO_ROOT / "eval" / "squad2" / "train-10-articles.json"
 
 
 class ConversationError(ValueError):
@@ -228,10 +228,15 @@ def _slug(title: str) -> str:
 
 def squad_corpus(title: str, root: Path) -> tuple[Path, Path]:
     """A corpus folder holding the SQuAD article ``title`` as one document, and its index folder."""
-    data = json.loads(SQUAD_ARTICLES.read_text(encoding="utf-8"))
+    source = squad2_articles()
+    if not source.is_file():
+        raise ConversationError(
+            f"{source} is missing: set {BENCHMARKS_ENV} to the folder holding squad2/"
+        )
+    data = json.loads(source.read_text(encoding="utf-8"))
     article = next((a for a in data["data"] if a["title"] == title), None)
     if article is None:
-        raise ConversationError(f"no SQuAD article {title!r} in {SQUAD_ARTICLES}")
+        raise ConversationError(f"no SQuAD article {title!r} in {source}")
     slug = _slug(title)
     corpus = root / slug / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)

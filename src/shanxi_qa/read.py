@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -77,12 +78,38 @@ def verify_model(path: Path = READER_FILE) -> None:
         raise ReaderError(f"{path} does not match its checksum in {READER_META.name}")
 
 
-def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    """Widen a span cut inside a word (a word piece) to whole words."""
+# Characters that may open a whitespace-delimited token before its first word: a sign, a slash
+# of a path, the dot of a file name ("-1", "/bin/sync", ".gitmodules").
+_GLUED_PREFIX = re.compile(r"(?:[-+−~$#@.]|[\w.~-]*/)+")
+_TRAILING = ",;:!?"
+_OPENERS = "([{\"'“‘«"
+
+
+def answer_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span ``text[start:end]`` the reader chose, widened to whole words and to the
+    characters glued before its first word that belong to it (a path's leading "/", a
+    negative number's "-", a file name's dot), and without sentence punctuation at its end
+    ("August." -> "August"; an abbreviation such as "U.S." keeps its dot)."""
     while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
         start -= 1
     while end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
         end += 1
+    token_start = start
+    while token_start > 0 and not text[token_start - 1].isspace():
+        if text[token_start - 1] in _OPENERS:
+            break
+        token_start -= 1
+    prefix = text[token_start:start]
+    if prefix and _GLUED_PREFIX.fullmatch(prefix):
+        start = token_start
+    while end > start + 1 and text[end - 1] in _TRAILING:
+        end -= 1
+    if end > start + 1 and text[end - 1] == ".":
+        word_start = end - 1
+        while word_start > start and not text[word_start - 1].isspace():
+            word_start -= 1
+        if "." not in text[word_start : end - 1]:
+            end -= 1
     return start, end
 
 
@@ -177,7 +204,7 @@ class Reader:
                     break
                 lo = e.offsets[context[a]][0]
                 hi = e.offsets[context[b]][1]
-                lo, hi = _word_bounds(passage.text, lo, hi)
+                lo, hi = answer_bounds(passage.text, lo, hi)
                 spans.append(
                     Span(
                         passage=number,

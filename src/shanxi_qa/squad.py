@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -56,6 +57,24 @@ ARTICLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("answered", "answd"),
     ("ece", "ECE"),
 )
+
+
+# Where the SQuAD files live: never in the repository (CC BY-SA data from public repositories),
+# but in ``../shared/benchmarks`` beside it, or wherever SHANXI_QA_BENCHMARKS points.
+BENCHMARKS_ENV = "SHANXI_QA_BENCHMARKS"
+
+
+def benchmarks_dir() -> Path:
+    """The folder holding ``squad1/`` and ``squad2/``."""
+    given = os.environ.get(BENCHMARKS_ENV)
+    if given:
+        return Path(given)
+    return Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
+
+
+def squad2_articles() -> Path:
+    """SQuAD 2.0's ten training articles (the dev split's and the conversations' source)."""
+    return benchmarks_dir() / "squad2" / "train-10-articles.json"
 
 
 class SquadError(ValueError):
