@@ -141,10 +141,12 @@ def test_batch_mode_reads_json_lines_with_history(seed_index: Path) -> None:
         },
         {"question": "By when?", "history": "not a list"},
         "{not json",
+        '{"question": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        "Where is the huge solar farm?",
     ]
     stdin = "\n".join(json.dumps(line) if isinstance(line, dict) else line for line in lines)
     result = shanxi_qa(seed_index, "ask", "--json", "-", stdin=stdin.encode())
-    assert result.returncode == 1  # two bad lines, reported and skipped
+    assert result.returncode == 2  # three bad lines (bad input), reported and skipped
     records = [json.loads(line) for line in result.stdout.decode().splitlines()]
     assert [r.get("resolved_question") for r in records[:3]] == [
         "How long are the pipes of the vacuum tube?",
@@ -157,8 +159,12 @@ def test_batch_mode_reads_json_lines_with_history(seed_index: Path) -> None:
     assert records[0]["quotes"] and records[0]["quotes"][0]["source"] == SEED_SOURCE
     assert records[1]["answer"] == "268"
     assert "history" in records[3]["error"] and "not a JSON" in records[4]["error"]
+    # A line nested 100,000 deep is refused in one line, and the batch goes on.
+    assert records[5]["error"] == "a JSON line nested 100001 deep; at most 8"
+    assert "Tianzhen" in records[6]["answer"]
+    assert b"Traceback" not in result.stderr
     stderr = result.stderr.decode().splitlines()
-    assert [line.split(":")[0] for line in stderr] == ["error", "error"]
+    assert [line.split(":")[0] for line in stderr] == ["error", "error", "error"]
     assert stderr[0].startswith("error: question 4: ")
 
 

@@ -230,3 +230,17 @@ def test_bad_additions_change_nothing(setup: tuple[Path, Path], tmp_path: Path) 
     assert (
         json.loads(run(corpus, index, "ask", "--json", PENGUIN_QUESTION).stdout)["answer"] == "45"
     )
+
+
+def test_a_document_cannot_drive_the_terminal(setup: tuple[Path, Path], tmp_path: Path) -> None:
+    corpus, index = setup
+    hostile = "Signal box\n\nThe signal box \x1b]0;owned\x07 has \x1b[31m12 levers\x1b[0m in all.\n"
+    added = run(corpus, index, "add", str(_file(tmp_path / "in", "box.txt", hostile)))
+    assert added.returncode == 0, added.stderr
+    for args in (("show", "box.txt"), ("ask", "How many levers does the signal box have?")):
+        result = run(corpus, index, *args)
+        assert result.returncode == 0, result.stderr
+        assert not any(ord(c) < 32 and c not in "\n\t" for c in result.stdout), result.stdout
+        assert "␛[31m" in result.stdout
+    record = json.loads(run(corpus, index, "ask", "--json", "How many levers?").stdout)
+    assert "\x1b" in record["quotes"][0]["text"]  # JSON keeps the exact text

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from shanxi_qa.records import RETRIEVAL_MODES, Answer, Quote
+from shanxi_qa.terminal import safe_output
 
 EXIT_RUNTIME, EXIT_USAGE = 1, 2
 
@@ -315,6 +316,33 @@ def _ask(args: argparse.Namespace) -> int:
     return EXIT_RUNTIME if failures else 0
 
 
+# A batch line is one question and its history: nothing needs more.
+MAX_JSON_DEPTH = 8
+MAX_JSON_LINE_CHARS = 100_000
+
+
+def _nesting(line: str) -> int:
+    """How deep the brackets of a JSON line nest (strings skipped), without parsing it."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in line:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
 def _batch_line(line: str) -> tuple[str, list[str] | None]:
     """A batch line: a plain question, or ``{"question": "...", "history": ["...", ...]}``
     (a line that starts with ``{``), the history being the earlier questions, oldest first."""
@@ -322,9 +350,16 @@ def _batch_line(line: str) -> tuple[str, list[str] | None]:
 
     if not line.lstrip().startswith("{"):
         return line, None
+    depth = _nesting(line)
+    if depth > MAX_JSON_DEPTH:
+        raise QuestionError(f"a JSON line nested {depth} deep; at most {MAX_JSON_DEPTH}")
+    if len(line) > MAX_JSON_LINE_CHARS:
+        raise QuestionError(
+            f"a JSON line of {len(line)} characters; at most {MAX_JSON_LINE_CHARS}"
+        )
     try:
         record = json.loads(line)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise QuestionError(f"not a JSON question record ({error})") from error
     question = record.get("question") if isinstance(record, dict) else None
     history = record.get("history", []) if isinstance(record, dict) else None
@@ -503,13 +538,19 @@ _COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command; library errors become one-line messages and an exit code."""
+    args = build_parser().parse_args(argv)
+    # A document's control characters are shown, never sent to the terminal as such.
+    with safe_output(json_mode=bool(getattr(args, "json", False))):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from shanxi_qa.embed import EmbeddingError
     from shanxi_qa.index import IndexStoreError
     from shanxi_qa.ingest import IngestError
     from shanxi_qa.journal import Interrupted, JournalError
     from shanxi_qa.pipeline import QuestionError
 
-    args = build_parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
     except (UsageError, QuestionError, ValueError) as error:
