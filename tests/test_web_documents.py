@@ -293,3 +293,80 @@ def test_browser_removes_a_document_and_it_is_gone_from_the_answers(
     expect(reply).not_to_contain_text(SUNDAY_SENTENCE)
     expect(page.locator("#source-panel")).not_to_contain_text(PDF_NAME)
     expect(page.get_by_text("Error", exact=True)).to_have_count(0)
+
+
+def test_the_chat_follows_an_index_another_process_changed(
+    service: ChatService, tmp_path: Path
+) -> None:
+    """An ``add`` from the command line while the chat runs: the next question sees it."""
+    from shanxi_qa.corpus import add_documents
+
+    upload = tmp_path / "cli" / ZOO_NAME
+    upload.parent.mkdir()
+    upload.write_text(ZOO_ARTICLE, encoding="utf-8")
+    config = service.pipeline.config
+    add_documents(
+        [(upload, ZOO_NAME)], config.corpus_dir, config.index_dir, encoder_factory=FakeEncoder
+    )
+    assert service.document_names() == ["tram.txt", "zoo.md"]
+    answer = service.ask(PENGUIN_QUESTION, source="zoo.md")
+    assert answer.quotes[0].text == PENGUIN_SENTENCE
+
+
+@pytest.mark.server
+@pytest.mark.model
+def test_an_upload_over_the_size_limit_is_refused_before_it_is_stored(
+    documents_server: Server,
+) -> None:
+    import tempfile
+
+    import httpx
+
+    from shanxi_qa.ingest import MAX_FILE_BYTES
+
+    cache = Path(tempfile.gettempdir()) / "gradio"
+    before = {p for p in cache.rglob("*") if p.is_file()} if cache.exists() else set()
+    big = b"x" * (MAX_FILE_BYTES + 2**20)
+    response = httpx.post(
+        documents_server.url + "gradio_api/upload",
+        files={"files": ("big.txt", big, "text/plain")},
+        timeout=120,
+    )
+    assert response.status_code == 413
+    after = {p for p in cache.rglob("*") if p.is_file()} if cache.exists() else set()
+    assert not [p for p in after - before if p.stat().st_size > MAX_FILE_BYTES]
+
+
+@pytest.mark.browser
+@pytest.mark.server
+@pytest.mark.model
+def test_browser_sees_a_document_added_from_the_command_line(
+    page: Any, documents_server: Server, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from playwright.sync_api import expect
+
+    from tests.conftest import offline_env
+
+    _open(page, documents_server.url)
+    corpus = documents_server.log.parent / "corpus"
+    index = documents_server.log.parent / "index"
+    zoo = tmp_path / ZOO_NAME
+    zoo.write_text(ZOO_ARTICLE, encoding="utf-8")
+    command = [sys.executable, "-m", "shanxi_qa", "add", str(zoo), "--corpus", str(corpus)]
+    added = subprocess.run(
+        [*command, "--index", str(index)],
+        capture_output=True,
+        text=True,
+        env=offline_env(),
+        timeout=600,
+        check=False,
+    )
+    assert added.returncode == 0, added.stderr
+    reply = _ask(page, PENGUIN_QUESTION)
+    expect(reply.locator("strong").first).to_contain_text("40")
+    expect(reply.locator("blockquote").first).to_contain_text(ZOO_NAME)
+    page.reload()
+    expect(page.locator("#corpus-line")).to_contain_text(ZOO_NAME)

@@ -28,6 +28,7 @@ Gradio is imported only here, so the other CLI commands never load it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import re
 import sys
@@ -39,7 +40,8 @@ from typing import TYPE_CHECKING, Any
 
 from shanxi_qa.corpus import CorpusError, add_documents, describe, remove_document
 from shanxi_qa.corpus import headline as document_headline
-from shanxi_qa.index import IndexStoreError, read_manifest
+from shanxi_qa.index import IndexStoreError, current_build, read_manifest
+from shanxi_qa.ingest import MAX_FILE_BYTES
 from shanxi_qa.pipeline import MAX_HISTORY, Pipeline, PipelineConfig, QuestionError, SourceError
 from shanxi_qa.records import Answer, Document, Quote
 
@@ -231,6 +233,7 @@ class ChatService:
     ) -> Answer:
         """``history``: earlier questions, or the answer records they got, oldest first;
         ``source``: the one document to search (a file name), None for all."""
+        self.follow_index()
         with self._lock:
             if history or source:
                 return self.pipeline.ask(
@@ -275,6 +278,7 @@ class ChatService:
 
     def document_names(self) -> list[str]:
         """The file names of the indexed documents, sorted."""
+        self.follow_index()
         return sorted(Path(source).name for source in self.pipeline.index.documents)
 
     def add(self, path: Path, name: str) -> str:
@@ -320,6 +324,22 @@ class ChatService:
             _log_failure(f"removing {name}")
             return f"Sorry, something went wrong while removing {shown}."
         return f"Removed **{escape_markdown(change.name)}**: answers no longer come from it."
+
+    def follow_index(self) -> None:
+        """Load the index another process made current (the CLI's ``add`` or ``remove``,
+        another server) before the next question: one ``readlink`` when nothing changed."""
+        served = current_build(self.pipeline.config.index_dir)
+        if served is None or served == self.pipeline.index.path:
+            return
+        if not self._changing.acquire(blocking=False):
+            return  # a change of this server's own is under way and reloads when done
+        try:
+            if current_build(self.pipeline.config.index_dir) != self.pipeline.index.path:
+                self._reload()
+        except Exception:
+            _log_failure("loading the new index")  # answers keep coming from the old one
+        finally:
+            self._changing.release()
 
     def _reload(self) -> None:
         """A pipeline over the index just built, swapped in under the answering lock; the
@@ -387,6 +407,9 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
         name = Path(path).name
         history.append({"role": "user", "content": f"*Add a document:* {escape_markdown(name)}"})
         history.append({"role": "assistant", "content": service.add(Path(path), name)})
+        # The corpus holds its own copy: Gradio's cached upload goes, added or refused.
+        with contextlib.suppress(OSError):
+            Path(path).unlink()
         return history, *sources()
 
     def remove(
@@ -575,5 +598,7 @@ def run_cli(args: argparse.Namespace) -> int:
         ssr_mode=False,
         show_error=False,
         footer_links=["api"],
+        # Refused while it streams in, before it is stored: no upload can fill the disk.
+        max_file_size=MAX_FILE_BYTES,
     )
     return 0
