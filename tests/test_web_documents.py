@@ -142,7 +142,7 @@ def test_quotes_name_their_page_when_the_document_has_pages() -> None:
         ">",
         "> — *Port traffic hits a record* · *docs/port\\.pdf, p\\. 3, paragraph 4*",
         "",
-        "*confidence 0.90*",
+        "*sure, confidence 0.90*",
     ]
     panel = source_panel_html(answer, headlines)
     assert panel.endswith(

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from shanxi_qa.checks import rule_confidence
+from shanxi_qa.checks import failed_checks, rule_confidence
 from shanxi_qa.decide import (
     DECISION_FEATURES,
     Decision,
@@ -237,9 +237,14 @@ class Answerer:
         below = self.config.abstain_below
         if below is None:
             below = decision_weights()["abstain_below"]
+        checks = failed_checks(holder.features)
         if decision.confidence < below:
-            return Answer(question, None, True, confidence, [quote]), decision
-        return Answer(question, text, False, confidence, [quote]), decision
+            return Answer(question, None, True, confidence, [quote], checks=checks), decision
+        answered = Answer(
+            question, text, False, confidence, [quote], answer_start=start, answer_end=end
+        )
+        answered.checks = checks
+        return answered, decision
 
     def passages(self, ranked: list[Candidate]) -> tuple[list[Passage], list[Candidate]]:
         """What the reader reads: the best-ranked sentences, each with its neighbours in its

@@ -265,7 +265,7 @@ def format_answer(answer: Answer, headlines: Mapping[str, str] | None = None) ->
         lines.append(f">   — {title} {where}" if title else f">   {where}")
     if answer.resolved_question:
         lines += ["", f"read as: {answer.resolved_question}"]
-    lines += ["", f"confidence {answer.confidence:.2f}"]
+    lines += ["", f"{answer.certainty}, confidence {answer.confidence:.2f}"]
     return "\n".join(lines)
 
 
@@ -354,9 +354,7 @@ def _batch_line(line: str) -> tuple[str, list[str] | None]:
     if depth > MAX_JSON_DEPTH:
         raise QuestionError(f"a JSON line nested {depth} deep; at most {MAX_JSON_DEPTH}")
     if len(line) > MAX_JSON_LINE_CHARS:
-        raise QuestionError(
-            f"a JSON line of {len(line)} characters; at most {MAX_JSON_LINE_CHARS}"
-        )
+        raise QuestionError(f"a JSON line of {len(line)} characters; at most {MAX_JSON_LINE_CHARS}")
     try:
         record = json.loads(line)
     except (ValueError, RecursionError) as error:

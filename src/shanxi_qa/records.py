@@ -105,6 +105,22 @@ class Quote:
     page: int | None = None  # 1-based page of a paged document (PDF); None otherwise
 
 
+# Confidence in words, for a reader at a glance: the confidence is calibrated (an answer given
+# at 0.8 is right about 80% of the time on held-out articles), so the words mean what they say.
+SURE_FROM = 0.8
+LIKELY_FROM = 0.5
+
+
+def certainty(confidence: float, abstained: bool) -> str:
+    """``sure`` (right at least 8 times in 10), ``likely`` (more often right than not) or
+    ``unsure``; an abstention is ``sure`` when its confidence that an answer exists is low."""
+    if abstained:
+        return "sure" if confidence < 1 - SURE_FROM else "unsure"
+    if confidence >= SURE_FROM:
+        return "sure"
+    return "likely" if confidence >= LIKELY_FROM else "unsure"
+
+
 @dataclass
 class Answer:
     """What ``ask`` returns; ``asdict`` of it is the JSON contract."""
@@ -118,6 +134,19 @@ class Answer:
     # the conversation ("how long are they?" -> "how long are the pipes ...?"); None when the
     # question was taken as it stands.
     resolved_question: str | None = None
+    # Where the short answer lies: ``text[answer_start:answer_end] == answer`` in the cleaned
+    # text of the first quote's document; None when abstaining.
+    answer_start: int | None = None
+    answer_end: int | None = None
+    # The hard checks the sentence holding the best span failed (what the question insists
+    # on that the sentence lacks); each one pulls the confidence down.
+    checks: list[str] = field(default_factory=list)
+    # The confidence in words: "sure", "likely" or "unsure" (see :func:`certainty`).
+    certainty: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.certainty:
+            self.certainty = certainty(self.confidence, self.abstained)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

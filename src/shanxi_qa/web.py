@@ -155,7 +155,7 @@ def answer_markdown(answer: Answer, headlines: Mapping[str, str] | None = None) 
     else:
         parts.append(f"**{escape_markdown(_one_line(str(answer.answer)))}**")
         parts.extend(_quote_markdown(quote, headlines) for quote in answer.quotes)
-    parts.append(f"*confidence {answer.confidence:.2f}*")
+    parts.append(f"*{answer.certainty}, confidence {answer.confidence:.2f}*")
     return "\n\n".join(parts)
 
 
