@@ -477,3 +477,32 @@ def test_an_added_file_is_read_once_and_the_others_not_at_all(
     index = load_index(index_dir)
     assert sorted(index.documents) == ["corpus/park.txt", "corpus/tram.txt", "corpus/zoo.txt"]
     assert index.documents["corpus/zoo.txt"] == real(corpus / "zoo.txt", "corpus/zoo.txt")
+
+
+def test_the_seed_is_read_only_and_eval_measures_it_alone(
+    corpus: Path, tmp_path: Path, counting: CountingEncoder
+) -> None:
+    from shanxi_qa.evaluate import seed_only
+
+    index_dir = tmp_path / "index"
+    (corpus / ".read-only").write_text("# the seed\ntram.txt\n", encoding="utf-8")
+    _built(corpus, index_dir, counting)
+    assert seed_only(corpus, index_dir) == (corpus, index_dir)  # nothing added yet
+
+    other = _file(tmp_path / "in", "tram.txt", "Another tram\n\nA different text.\n")
+    (change,) = add_documents(
+        [(other, "tram.txt")], corpus, index_dir, replace=True, encoder_factory=_factory(counting)
+    )
+    assert change == Change(
+        "tram.txt", "refused", "tram.txt is part of the seed and read-only; rename your file"
+    )
+    added = _file(tmp_path / "in", "zoo.txt", "Zoo news\n\nThe zoo has 40 penguins.\n")
+    add_documents([(added, "zoo.txt")], corpus, index_dir, encoder_factory=_factory(counting))
+    with pytest.raises(CorpusError, match="part of the seed and read-only"):
+        remove_document("tram.txt", corpus, index_dir, encoder_factory=_factory(counting))
+    assert (corpus / "tram.txt").read_text(encoding="utf-8") == TINY_ARTICLE
+
+    copy, copy_index = seed_only(corpus, index_dir)
+    assert (copy, copy_index) == (index_dir / "eval" / "corpus", index_dir / "eval" / "index")
+    assert sorted(p.name for p in copy.iterdir()) == ["tram.txt"]
+    assert (copy / "tram.txt").read_text(encoding="utf-8") == TINY_ARTICLE

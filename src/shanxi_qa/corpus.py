@@ -60,6 +60,19 @@ HEADLINE_CHARS = 160
 Status = Literal["added", "replaced", "unchanged", "refused", "removed"]
 
 
+# A corpus may name documents that are part of the project (the seed): one file name a line.
+READ_ONLY_FILE = ".read-only"
+
+
+def read_only_names(corpus_dir: Path) -> set[str]:
+    """The documents of ``corpus_dir`` that add and remove must leave alone (``.read-only``)."""
+    try:
+        lines = (corpus_dir / READ_ONLY_FILE).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return set()
+    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
 class CorpusError(ValueError):
     """A document cannot be added or removed as asked; the message is one line for a user."""
 
@@ -322,6 +335,10 @@ def _plan_one(
     if digest in by_content:
         other = by_content[digest]
         return Change(name, "unchanged", f"{name} is already in the corpus as {other}")
+    if name in existing and name in read_only_names(corpus_dir):
+        return Change(
+            name, "refused", f"{name} is part of the seed and read-only; rename your file"
+        )
     if name in existing and not replace:
         return Change(
             name,
@@ -402,6 +419,8 @@ def remove_document(
         names = [path.name for path in corpus_files(corpus_dir)]
         if bare not in names:
             raise CorpusError(f"no document {name!r} in {corpus_dir}; {known_names(names)}")
+        if bare in read_only_names(corpus_dir):
+            raise CorpusError(f"{bare} is part of the seed and read-only; it cannot be removed")
         if len(names) == 1:
             raise CorpusError(
                 f"{bare} is the only document in {corpus_dir}; add another before removing it"

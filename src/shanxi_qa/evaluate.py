@@ -383,6 +383,41 @@ def write_report(report: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
     return markdown, chart
 
 
+def seed_only(corpus_dir: Path, index_dir: Path) -> tuple[Path, Path]:
+    """The corpus and index ``eval`` measures: when ``corpus_dir`` holds documents besides
+    its read-only seed (documents a user added), a copy of the seed alone under
+    ``index_dir/eval/`` with an index of its own, so the figures stay the documented ones."""
+    import shutil
+
+    from shanxi_qa.corpus import read_only_names
+    from shanxi_qa.index import corpus_files
+
+    seed = read_only_names(corpus_dir)
+    if not corpus_dir.is_dir() or not seed:
+        return corpus_dir, index_dir
+    present = {path.name for path in corpus_files(corpus_dir)}
+    added = present - seed
+    if not added:
+        return corpus_dir, index_dir
+    copy = index_dir / "eval" / corpus_dir.name  # the same folder name: the same sources
+    copy.mkdir(parents=True, exist_ok=True)
+    for name in seed & present:
+        if (
+            not (copy / name).is_file()
+            or (copy / name).read_bytes() != (corpus_dir / name).read_bytes()
+        ):
+            shutil.copyfile(corpus_dir / name, copy / name)
+    for path in corpus_files(copy):
+        if path.name not in seed:
+            path.unlink()
+    print(
+        f"measuring the seed alone ({len(seed & present)} document(s)); {corpus_dir} also holds "
+        f"{len(added)} added document(s), which eval leaves out",
+        file=sys.stderr,
+    )
+    return copy, index_dir / "eval" / "index"
+
+
 def run_cli(args: argparse.Namespace) -> int:
     """``shanxi-qa eval``: print the table (or JSON), optionally write the report.
     With ``--squad FILE`` it runs the SQuAD 2.0 evaluation of :mod:`shanxi_qa.squad` instead."""
@@ -395,7 +430,8 @@ def run_cli(args: argparse.Namespace) -> int:
 
         return conversations.run_cli(args)
     gold = load_gold(args.gold or DEFAULT_GOLD)
-    pipeline = Pipeline(PipelineConfig(corpus_dir=args.corpus, index_dir=args.index))
+    corpus, index = seed_only(args.corpus, args.index)
+    pipeline = Pipeline(PipelineConfig(corpus_dir=corpus, index_dir=index))
     report = evaluate(pipeline, gold)
     if args.json:
         print(json.dumps({k: report[k] for k in ("questions", "unanswerable", "modes")}, indent=2))
