@@ -63,6 +63,18 @@ PRONOUNS: list[Case] = [
     ),
     ("Where is the solar farm?", None, "How big is it?", "How big is the solar farm?"),
     (
+        "What is the maglev train known as in the industry?",
+        "flying train",
+        "What is it designed to run inside?",  # a participle: "it" is the maglev train
+        "What is the maglev train designed to run inside?",
+    ),
+    (
+        "Where is Fechnology based?",
+        "Shanghai",
+        "What kind of company is it?",  # "kind of" names no thing of its own
+        "What kind of company is Fechnology?",
+    ),
+    (
         "Where is the huge solar farm?",
         "Tianzhen",
         "What else was built there?",
@@ -255,6 +267,67 @@ def test_a_follow_up_is_rewritten_into_a_standalone_question(
 def test_a_question_that_stands_on_its_own_is_left_alone(question: str) -> None:
     previous = Turn("How many smart coal mines does Shanxi have?", "268")
     assert resolve(question, previous) is None
+
+
+# (previous question, its short answer, a question with its own subject and content words)
+STANDALONE_AFTER: list[tuple[str, str | None, str]] = [
+    # A bare count names what it counts; the previous question asked for a person.
+    (
+        "Who delivered the government work report?",
+        "Shanxi Governor Jin Xiangjun",
+        "how many smart coal mines?",
+    ),
+    ("Who delivered the government work report?", "Jin Xiangjun", "And how many 5G stations?"),
+    # It counts something of another kind than the previous count.
+    ("How many cargo trains ran to Europe?", "874", "How many smart coal mines?"),
+    # "this article", "this story": the document read, not the mayor or the article's author.
+    ("Who is the mayor of Taiyuan?", "Zhang Xinwei", "who wrote this article?"),
+    ("Who wrote the article?", "YUAN SHENGGAO", "Who else contributed to this story?"),
+    ("Who delivered the government work report?", "Jin Xiangjun", "When was this report made?"),
+    # "how much" with a subject of its own is not the previous count.
+    ("How many wind farms does Shanxi have?", "100", "How much did the maglev test line cost?"),
+    (
+        "How many places did Shanxi's ranking rise?",
+        "two",
+        "By how much did the province climb in the league table?",
+    ),
+    # "it" points into the question's own main clause.
+    (
+        "When was the company commissioned?",
+        "2019",
+        "How did the engineers see the job when they got it?",
+    ),
+    # "it" anticipates the infinitive after it.
+    ("Who is the mayor of Harbor City?", "Alan Smith", "How long does it take to ride the tram?"),
+    ("Who is the mayor of Harbor City?", "Alan Smith", "Is it possible to buy tickets online?"),
+    # "which X was it": the pronoun is the thing the wh-phrase names.
+    (
+        "In which city was the congress held?",
+        "Taiyuan",
+        "Which session of the 14th Congress was it?",
+    ),
+    ("In which city was the congress held?", "Taiyuan", "Which session of the congress was it?"),
+]
+
+
+@pytest.mark.parametrize(("previous", "answer", "question"), STANDALONE_AFTER)
+def test_a_question_with_its_own_subject_is_not_read_as_a_follow_up(
+    previous: str, answer: str | None, question: str
+) -> None:
+    assert resolve(question, Turn(previous, answer)) is None
+
+
+def test_a_bare_count_is_a_follow_up_of_a_count_of_the_same_kind() -> None:
+    cities = Turn("How many cities do the railway routes reach?", "48")
+    assert (
+        resolve("how many countries?", cities) == "how many countries do the railway routes reach?"
+    )
+    # After a preposition a wh-phrase is a part of a question, whatever it names.
+    session = Turn("When did the third session conclude?", "Jan 21")
+    assert (
+        resolve("In which city?", session)
+        == "In which city did the third session conclude on Jan 21?"
+    )
 
 
 def test_nothing_to_resolve_against_leaves_the_question_alone() -> None:

@@ -5,7 +5,12 @@ referent of its own ("how long are *they*?", "what does *this company* make?", "
 speed?", "what was built *there*?"), or an ellipsis ("what about Taiyuan?", "and in 2023?", "and
 the year before?", "by when?"). :func:`resolve` rewrites such a question into a standalone one
 from the previous turn: the previous (already standalone) question, the short answer it got and
-the quote behind it. A question that stands on its own is left alone, even mid-conversation.
+the quote behind it. A question that stands on its own is left alone, even mid-conversation:
+one whose pronouns point into the question itself ("how did the builders view the job when
+they got it?") or to nothing ("how long does it take to ...?", "which session of the Congress
+was it?"), whose "this article" or "this story" is the document read, or a bare count that
+names what it counts ("how many smart coal mines?") unless the previous question counted
+something of the same kind ("how many countries?" after "how many cities ...?").
 
 The rewriting is rule-based over a light reading of both questions:
 
@@ -37,6 +42,7 @@ from shanxi_qa.records import Answer, Hit
 from shanxi_qa.text import stem
 from shanxi_qa.vocabulary import (
     ADVERBS,
+    ANTICIPATORY_VERBS,
     ARTICLES,
     ATTRIBUTE_NOUNS,
     AUXILIARIES,
@@ -48,6 +54,7 @@ from shanxi_qa.vocabulary import (
     DATE_STEMS,
     DEMONSTRATIVES,
     DO_AUXILIARIES,
+    DOCUMENT_STEMS,
     ELLIPSIS_OPENERS,
     EVENT_VERBS,
     HAVE_AUXILIARIES,
@@ -62,6 +69,7 @@ from shanxi_qa.vocabulary import (
     NEGATION,
     NOT_VERBS,
     OBJECT_PRONOUNS,
+    ORGANISATION_STEMS,
     OTHER_PRONOUNS,
     PARTICLES,
     PERSON_PRONOUNS,
@@ -72,6 +80,7 @@ from shanxi_qa.vocabulary import (
     POSSESSIVE_PRONOUNS,
     PREPOSITIONS,
     RELATIVE_YEARS,
+    SUBORDINATORS,
     THING_PRONOUNS,
     TIME_PHRASES,
     TITLE_WORDS,
@@ -715,11 +724,13 @@ def _bound(reading: Reading, index: int, kind: Kind) -> bool:
     """Whether the question itself names what the pronoun at ``index`` points to: its own
     subject ("how does the report describe its goals?") or a phrase of an earlier clause
     ("how big is the solar farm and where is it?"), not the phrase the pronoun depends on
-    ("who took the photo of it?")."""
+    ("who took the photo of it?"). A subordinate clause is a clause of its own: "how did the
+    builders view the job when they got it?" got the job."""
     tokens = reading.tokens
     spans = [reading.subject] if reading.subject and reading.subject[1] <= index else []
+    breaks = CLAUSE_BREAKS | SUBORDINATORS
     for span in noun_phrases(tokens[:index]):
-        if any(_low(t) in CLAUSE_BREAKS for t in tokens[span[1] : index]):
+        if any(_low(t) in breaks for t in tokens[span[1] : index]):
             spans.append(span)
     for span in spans:
         if not (_low(tokens[span[0]]) in ARTICLES or _is_proper(tokens, span)):
@@ -742,6 +753,34 @@ def _existential(low: Sequence[str], index: int) -> bool:
         "has",
         "had",
     }
+
+
+def _anticipatory(tokens: Sequence[str], index: int) -> bool:
+    """ "it" standing for an infinitive or a clause that follows it, not for an earlier turn:
+    "how long does it take to reach Moscow?", "is it possible to visit the farm?", "it is
+    true that ...". An adjective only, not a participle: "what is it designed to run inside?"
+    asks about something named before."""
+    low = [_low(t) for t in tokens]
+
+    def infinitive(at: int) -> bool:
+        return (
+            at + 1 < len(tokens)
+            and low[at] == "to"
+            and tokens[at + 1][:1].islower()
+            and low[at + 1] not in NP_LEADERS
+        )
+
+    after = index + 1
+    if after < len(low) and low[after] in ANTICIPATORY_VERBS:
+        return any(infinitive(at) for at in range(after + 1, min(after + 5, len(low))))
+    be_before = index > 0 and low[index - 1] in BE_AUXILIARIES
+    if after < len(low) and low[after] in BE_AUXILIARIES and not be_before:
+        after += 1  # "it is possible to ..."
+    elif not be_before:
+        return False
+    if after + 1 >= len(low) or not _is_content(tokens[after]) or _looks_verb(tokens[after]):
+        return False
+    return infinitive(after + 1) or low[after + 1] == "that"
 
 
 def _possessed(referent: str, thing: str) -> str:
@@ -801,7 +840,7 @@ def _resolve_references(reading: Reading, context: _Context) -> list[str] | None
                 else:
                     replacement = _referent(kind, context)
         elif word in PERSON_PRONOUNS | THING_PRONOUNS | PLURAL_PRONOUNS - {"itself"}:
-            if not _bound(reading, i, kind):
+            if not _bound(reading, i, kind) and not (word == "it" and _anticipatory(tokens, i)):
                 replacement = _referent(kind, context)
         elif (
             word in LOCATIVE_PRONOUNS
@@ -834,6 +873,8 @@ def _demonstrative_phrase(
     run_end = _run_end(tokens, index + 1)
     if reading.subject and reading.subject[0] == index:
         run_end = reading.subject[1]
+    if run_end > index + 1 and stem(_low(tokens[run_end - 1])) in DOCUMENT_STEMS:
+        return None, 1  # "who wrote this article?": the document read, not an earlier turn
     # "this company make": the head is the last word that heads an earlier phrase.
     for end in range(run_end, index + 1, -1):
         referent = _phrase_headed(tokens[end - 1], context)
@@ -1194,20 +1235,90 @@ def _rewrite(tokens: list[str], context: _Context) -> list[str] | None:
         return None if base is None else _with_time(context, [str(base + step)])
     wh = _bare_wh(tokens)
     if wh is not None:
+        if _counts_on_its_own(tokens, wh, context):
+            return None
         return _rewh(context, wh)
     if _is_phrase_only(rest) and (opened or _low(rest[0]) in PREPOSITIONS) and len(rest) <= 8:
         return _substitute(context, _resolve_references(Reading(rest), context) or rest)
     reading = read_question(join_tokens(tokens))
+    if _names_what_it_asks(reading):
+        return None
     resolved = _resolve_references(reading, context)
     counted = _counted_thing(read_question(join_tokens(resolved)) if resolved else reading, context)
     return counted or resolved
 
 
+def _kind_of(word: str) -> str | None:
+    """What a head noun names: a person, a place, an organisation, a date (None otherwise)."""
+    word = stem(_low(word))
+    for kind, stems in (
+        ("person", PERSON_STEMS),
+        ("place", PLACE_STEMS),
+        ("organisation", ORGANISATION_STEMS),
+        ("date", DATE_STEMS),
+    ):
+        if word in stems:
+            return kind
+    return None
+
+
+def _counts_on_its_own(tokens: Sequence[str], wh: Sequence[str], context: _Context) -> bool:
+    """Whether a bare "how many X?" is a question of its own: it names what it counts, so
+    "how many smart coal mines?" after "who delivered the report?" is asked as it stands.
+    It is a follow-up when the previous question counted or named something too and the
+    question opens with "and" ("and how many countries?") or counts something of the same
+    kind ("how many countries?" after "how many cities do the routes reach?"). A wh-phrase
+    after a preposition ("in which city?", "over how many years?") or one without a noun
+    ("how long?") is always a follow-up."""
+    low = [_low(t) for t in wh]
+    if len(low) < 3 or low[0] != "how" or low[1] not in ("many", "much"):
+        return False
+    if not any(_is_content(w) for w in wh[2:]):
+        return False
+    previous = context.reading
+    if previous.focus is None:
+        return True
+    if _low(tokens[0]) in LEADING_FILLERS:
+        return False
+    before = _head(previous.tokens, previous.focus)
+    now = _head(wh, (2, len(wh)))
+    if stem(before) == stem(now):
+        return False
+    kind = _kind_of(now)
+    return kind is None or kind != _kind_of(before)
+
+
+def _names_what_it_asks(reading: Reading) -> bool:
+    """ "which session of the 14th Congress was it?": the pronoun stands for the thing the
+    wh-phrase names, and that phrase says what it is about (a name, or an "of" phrase after
+    a noun that is no attribute: "what kind of resource is it?" is a follow-up)."""
+    tokens, focus = reading.tokens, reading.focus
+    if focus is None or reading.wh_word not in ("which", "what") or reading.aux is None:
+        return False
+    low = [_low(t) for t in tokens]
+    if low[reading.aux] not in BE_AUXILIARIES or low[reading.aux + 1 :] not in (
+        ["it"],
+        ["this"],
+        ["that"],
+    ):
+        return False
+    if any(_is_capitalised(t) for t in tokens[focus[0] + 1 : focus[1]]):
+        return True
+    # "which session of the congress was it?", but not "what kind of resource is it?"
+    return _of_object(tokens, focus) is not None and (
+        stem(_head(tokens, focus)) not in ATTRIBUTE_NOUNS
+    )
+
+
 def _counted_thing(reading: Reading, context: _Context) -> list[str] | None:
-    """ "how many were injured?" after "how many people ...?": "how many people were injured?"."""
+    """ "how many were injured?" after "how many people ...?": "how many people were injured?".
+    A question with a subject of its own counts something else ("how much did the test line
+    cost?", "by how much did the province climb?")."""
     tokens, previous = reading.tokens, context.reading
     wh = reading.wh
     if not (wh and reading.wh_word == "how" and reading.focus is None and wh[1] - wh[0] >= 2):
+        return None
+    if reading.subject is not None or _low(tokens[wh[0]]) in PREPOSITIONS:
         return None
     if _low(tokens[wh[1] - 1]) not in ("many", "much") or reading.aux != wh[1]:
         return None

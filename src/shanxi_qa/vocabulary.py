@@ -150,8 +150,9 @@ TITLES = frozenset(
     engineer deputy chief professor dr mr ms mrs vice general manager executive""".split()
 )
 PLACE_STEMS = frozenset(stem(noun) for noun in PLACE_NOUNS)
+ORGANISATION_STEMS = frozenset(stem(noun) for noun in ORGANISATION_NOUNS)
 # Nouns that may end a name ("the Harbor test line", "the Green Valley project").
-NAME_END_STEMS = frozenset(stem(noun) for noun in ORGANISATION_NOUNS) | frozenset(
+NAME_END_STEMS = ORGANISATION_STEMS | frozenset(
     stem(noun)
     for noun in "plan project line train system lab laboratory park center centre".split()
 )
@@ -177,6 +178,19 @@ WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".
 TITLE_WORDS = PREPOSITIONS | ARTICLES | CONJUNCTIONS | {"of"}
 # Words between two clauses: a phrase before one can be what a later pronoun points to.
 CLAUSE_BREAKS = frozenset({"and", "or", "but", ",", ";"})
+# Words that open a subordinate clause: a pronoun in the clause may point to a phrase of the
+# main clause before it ("how did the builders view [the job] when they got it?").
+SUBORDINATORS = frozenset("when while after before once because if although though until".split())
+# Nouns for the document being read: "this article", "this story" mean the document, not
+# something said earlier in the conversation.
+DOCUMENT_NOUNS = frozenset(
+    """article story document report text piece passage paper page file news interview
+    feature column essay""".split()
+)
+DOCUMENT_STEMS = frozenset(stem(noun) for noun in DOCUMENT_NOUNS)
+# Verbs whose "it" anticipates an infinitive, not an earlier turn ("how long does it take to
+# reach Moscow?", "what did it cost to build the line?").
+ANTICIPATORY_VERBS = frozenset("take takes took taken cost costs".split())
 # Words that end a name inside an answer ("Yuji Yagi [at] the University of Tsukuba").
 NAME_BREAKS = PREPOSITIONS - {"of"} | {"who", "which", "that", "said", "says"}
 IRREGULAR_PLURALS = frozenset("people children men women data media police staff".split())
