@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "eval"))
 
 from shanxi_qa.answer import AnswerConfig  # noqa: E402
 from shanxi_qa.decide import DECIDE_FILE, DECISION_FEATURES  # noqa: E402
-from shanxi_qa.metrics import _token_f1, normalize_answer  # noqa: E402
+from shanxi_qa.metrics import normalize_answer, token_f1  # noqa: E402
 from shanxi_qa.pipeline import Pipeline, PipelineConfig  # noqa: E402
 from shanxi_qa.squad import squad2_articles  # noqa: E402
 
@@ -46,7 +46,7 @@ ANSWER = AnswerConfig()
 def _best_f1(prediction: str | None, answers: list[str]) -> float:
     if prediction is None or not answers:
         return 0.0
-    return max(_token_f1(prediction, gold) for gold in answers)
+    return max(token_f1(prediction, gold) for gold in answers)
 
 
 def rows(pipeline: Pipeline, questions: list[tuple[str, list[str]]]) -> list[list[float]]:

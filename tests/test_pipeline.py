@@ -211,7 +211,7 @@ def test_a_quotation_shares_the_relevance_of_the_chunk_naming_its_speaker(
     )
     config = PipelineConfig(corpus_dir=corpus, index_dir=tmp_path / "index")
     pipeline = Pipeline(config, encoder=FakeEncoder(), encoder_factory=FakeEncoder)
-    analysis, vector = pipeline._analyse("what does jo lin want")
+    analysis, vector = pipeline.analyse("what does jo lin want")
     chunks = pipeline.index.chunks
     assert len(chunks) == 3
     hits = [Hit(chunks[0], 1.0), Hit(chunks[1], 0.5), Hit(chunks[2], 0.4)]

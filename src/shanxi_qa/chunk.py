@@ -252,25 +252,3 @@ def _fit_model_window(
         text, [sentence], config.model_window - 2, count_model_tokens
     )  # 2 for [CLS] and [SEP]
     return [[_Piece(piece.block_number, piece.block, (part,))] for part in cut]
-
-
-def chunk_corpus(
-    documents: list[Document],
-    config: ChunkerConfig,
-    *,
-    count_tokens: TokenCounter = count_tiktokens,
-    count_model_tokens: TokenCounter | None = None,
-) -> list[Chunk]:
-    """Chunk every document, numbering chunks across the corpus."""
-    chunks: list[Chunk] = []
-    for document in documents:
-        chunks.extend(
-            chunk_document(
-                document,
-                config,
-                first_id=len(chunks),
-                count_tokens=count_tokens,
-                count_model_tokens=count_model_tokens,
-            )
-        )
-    return chunks

@@ -505,7 +505,14 @@ def _eval(args: argparse.Namespace) -> int:
         raise UsageError("--gold and --squad cannot be used together")
     if args.squad is None and (args.articles is not None or args.paragraphs != "all"):
         raise UsageError("--articles and --paragraphs need --squad FILE")
+    if args.squad is not None:
+        from shanxi_qa import squad
 
+        return squad.run_cli(args)
+    if args.conversations is not None:
+        from shanxi_qa import conversations
+
+        return conversations.run_cli(args)
     return run_cli(args)
 
 

@@ -419,16 +419,8 @@ def seed_only(corpus_dir: Path, index_dir: Path) -> tuple[Path, Path]:
 
 
 def run_cli(args: argparse.Namespace) -> int:
-    """``shanxi-qa eval``: print the table (or JSON), optionally write the report.
-    With ``--squad FILE`` it runs the SQuAD 2.0 evaluation of :mod:`shanxi_qa.squad` instead."""
-    if getattr(args, "squad", None) is not None:
-        from shanxi_qa import squad
-
-        return squad.run_cli(args)
-    if getattr(args, "conversations", None) is not None:
-        from shanxi_qa import conversations
-
-        return conversations.run_cli(args)
+    """``shanxi-qa eval`` on the gold set: print the table (or JSON), optionally write the
+    report. (``--squad`` and ``--conversations`` go to their own modules, from the CLI.)"""
     gold = load_gold(args.gold or DEFAULT_GOLD)
     corpus, index = seed_only(args.corpus, args.index)
     pipeline = Pipeline(PipelineConfig(corpus_dir=corpus, index_dir=index))

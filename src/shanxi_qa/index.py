@@ -179,7 +179,8 @@ class LoadedIndex:
     vocabulary: list[str]  # the corpus's content words, lower-cased
     vocabulary_vectors: Vectors  # one embedding per vocabulary word, for soft term matching
     names: frozenset[str] = frozenset()  # words the corpus only capitalises (lower-cased)
-    _encoder: Encoder | None = None
+    # The query encoder: given (a test's fake, the one a reload keeps), or loaded on first use.
+    query_encoder: Encoder | None = None
 
     @property
     def encoder(self) -> Encoder:
@@ -188,13 +189,13 @@ class LoadedIndex:
         Raises :class:`EmbeddingError` in one line that says how to rebuild the model files
         when onnxruntime cannot load them.
         """
-        if self._encoder is None:
+        if self.query_encoder is None:
             try:
-                self._encoder = OnnxEncoder(self.path)
+                self.query_encoder = OnnxEncoder(self.path)
             except EmbeddingError as error:
                 reason = " ".join(str(error).split()).rstrip(".")
                 raise EmbeddingError(f"{reason}; {REBUILD_HINT}") from error
-        return self._encoder
+        return self.query_encoder
 
     def sentence_row(self, chunk_id: int, sentence_index: int) -> int:
         return self._row_of[(chunk_id, sentence_index)]
@@ -524,7 +525,7 @@ class _Earlier:
         identity: str,
         count_model_tokens: Callable[[str], int],
     ) -> list[Chunk]:
-        """:func:`chunk.chunk_corpus`, with an unchanged document's chunks renumbered from the
+        """Every document chunked (chunks numbered across the corpus), with an unchanged document's chunks renumbered from the
         earlier build when it was chunked with the same settings and model."""
         from shanxi_qa.chunk import chunk_document
 

@@ -102,7 +102,8 @@ def _abstained(prediction: str | None) -> bool:
     return prediction is None or normalize_answer(prediction) == ""
 
 
-def _token_f1(prediction: str, gold: str) -> float:
+def token_f1(prediction: str, gold: str) -> float:
+    """SQuAD's token F1 of ``prediction`` against one ``gold`` answer, after normalisation."""
     prediction_tokens = normalize_answer(prediction).split()
     gold_tokens = normalize_answer(gold).split()
     if not prediction_tokens or not gold_tokens:
@@ -142,7 +143,7 @@ def f1(predictions: list[str | None], golds: list[list[str]]) -> MetricResult:
         elif prediction is None:
             scores.append(0.0)
         else:
-            scores.append(max(_token_f1(prediction, a) for a in answers))
+            scores.append(max(token_f1(prediction, a) for a in answers))
     return _result(scores)
 
 

@@ -109,7 +109,7 @@ class Pipeline:
         self.index: LoadedIndex = self._open_index(progress, warn, encoder_factory)
         one_blas_thread()  # after the index is loaded, so FAISS's own BLAS is limited too
         if encoder is not None:
-            self.index._encoder = encoder
+            self.index.query_encoder = encoder
         self.answerer = Answerer(self.index, self.config.answer)
 
     def _open_index(
@@ -155,7 +155,7 @@ class Pipeline:
     ) -> list[Hit]:
         """The chunks retrieved for ``question`` (for evaluation and debugging)."""
         only = self.resolve_source(source)
-        analysis, vector = self._analyse(clean_question(question))
+        analysis, vector = self.analyse(clean_question(question))
         return retrieve(self.index, analysis, vector, self._retrieval(mode, top_k), only)
 
     def ask(
@@ -208,7 +208,7 @@ class Pipeline:
     ) -> tuple[Answer, list[Hit]]:
         resolved = resolve(text, previous)
         asked = resolved or text
-        analysis, vector = self._analyse(asked)
+        analysis, vector = self.analyse(asked)
         config = self._retrieval(mode, top_k)
         wanted = max(config.top_k, ranked)
         # A follow-up is most often about the passage just quoted: look a little deeper for it.
@@ -256,12 +256,12 @@ class Pipeline:
     def explain(self, question: str) -> tuple[Answer, Decision | None, list[Hit]]:
         """The answer with the decision features behind it (for calibration)."""
         text = clean_question(question)
-        analysis, vector = self._analyse(text)
+        analysis, vector = self.analyse(text)
         hits = retrieve(self.index, analysis, vector, self._retrieval(None, None))
         answer, decision = self.answerer.explain(analysis, vector, hits, question=text)
         return answer, decision, hits
 
-    def _analyse(self, text: str) -> tuple[QuestionAnalysis, Vectors]:
+    def analyse(self, text: str) -> tuple[QuestionAnalysis, Vectors]:
         """Analyse the question and embed it, with its words missing from the corpus vocabulary
         in the same batch (one model run)."""
         index = self.index

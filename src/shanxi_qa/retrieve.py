@@ -51,31 +51,6 @@ def _dense_scores(index: LoadedIndex, question_vector: Vectors) -> npt.NDArray[n
     return best
 
 
-def dense_ranking(
-    index: LoadedIndex, question_vector: Vectors, source: str | None = None
-) -> list[tuple[int, float]]:
-    """(chunk_id, cosine) for every chunk (of ``source`` when given), best first.
-
-    A chunk scores the better of its own cosine and that of its best sentence: a question
-    about one sentence of a long paragraph matches the sentence more closely than the
-    paragraph's averaged vector.
-    """
-    scores = _dense_scores(index, question_vector)
-    order = _order(scores, np.isfinite(scores) & index.chunk_mask(source))
-    return [(int(i), float(scores[i])) for i in order]
-
-
-def bm25_ranking(
-    index: LoadedIndex, terms: list[str], source: str | None = None
-) -> list[tuple[int, float]]:
-    """(chunk_id, BM25 score) for chunks sharing at least one term with the query, best first."""
-    if not terms:
-        return []
-    scores = np.asarray(index.bm25.get_scores(terms))
-    order = _order(scores, (scores > 0) & index.chunk_mask(source))
-    return [(int(i), float(scores[i])) for i in order]
-
-
 def retrieve(
     index: LoadedIndex,
     question: QuestionAnalysis,

@@ -347,7 +347,7 @@ class ChatService:
         old = self.pipeline
         manifest = read_manifest(old.config.index_dir) or {}
         same_model = manifest.get("model_dir") == old.index.manifest.get("model_dir")
-        encoder = old.index._encoder if same_model else None
+        encoder = old.index.query_encoder if same_model else None
         fresh = Pipeline(old.config, encoder=encoder)
         with self._lock:
             self.pipeline = fresh
