@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from shanxi_qa.checks import failed_checks, rule_confidence
+from shanxi_qa.checks import failed_checks
 from shanxi_qa.decide import (
     DECISION_FEATURES,
     Decision,
@@ -221,7 +221,6 @@ class Answerer:
             "margin_least": span.score - reading.null,
             "span_share": span_share([s.score for s in reading.spans]),
             "ranking": holder.score,
-            "rule_confidence": rule_confidence(holder.features),
             **{name: holder.features[name] for name in HOLDER_FEATURES},
         }
         document = self.index.documents[holder.hit.chunk.source]

@@ -3,17 +3,14 @@
 A question that asks for a number, a date or a name is not answered by a sentence without
 one; "how many wind farms" is not answered by a sentence that counts something else; "in
 2023" is not answered by a sentence about 2024. The checks feed the sentence ranker and the
-decision, and ``rule_confidence`` (``confidence.json``, fitted by ``eval/calibrate.py``) is
-the probability that a sentence answers, from its features alone.
+decision: how many fail is one of the decision's features, and their names are reported with
+the answer (``Answer.checks``), so a user can see why a question abstained.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from functools import lru_cache
-from pathlib import Path
 
 from shanxi_qa.match import match_weight
 from shanxi_qa.question import QuestionAnalysis
@@ -23,33 +20,6 @@ from shanxi_qa.text import STOPWORDS, stem, word_spans, words
 
 def sigmoid(value: float) -> float:
     return 1.0 / (1.0 + math.exp(-value))
-
-
-# The abstention model: a logistic regression over the features of the best sentence,
-# fitted on the calibration questions by eval/calibrate.py (never on the gold set).
-CONFIDENCE_FILE = Path(__file__).with_name("confidence.json")
-
-
-CONFIDENCE_FEATURES = (
-    "ranking",
-    "date_bound",
-    "count_bound",
-    "predicate_coverage",
-    "reason_missing",
-    "dense",
-    "sentence_coverage",
-    "coverage",
-    "type_missing",
-    "focus_missing",
-    "novel_terms",
-    "block_cue",
-    "numbers_missing",
-    "names_missing",
-)
-
-
-# Confidence is capped below the abstention line when a hard check fails.
-HARD_CHECK_CAP = 0.3
 
 
 def failed_checks(features: dict[str, float]) -> list[str]:
@@ -89,20 +59,6 @@ def failed_checks(features: dict[str, float]) -> list[str]:
     if features["date_question"] and not features["date_bound"] and not features["type_missing"]:
         failed.append("the date is for something else")
     return failed
-
-
-def read_weights(path: Path, names: tuple[str, ...]) -> dict[str, float]:
-    weights = json.loads(path.read_text(encoding="utf-8"))
-    missing = [name for name in ("bias", *names) if name not in weights]
-    if missing:
-        raise ValueError(f"{path} lacks weights for {', '.join(missing)}")
-    return {name: float(value) for name, value in weights.items()}
-
-
-@lru_cache(maxsize=1)
-def confidence_weights() -> dict[str, float]:
-    """The fitted weights: ``bias`` and one per name in :data:`CONFIDENCE_FEATURES`."""
-    return read_weights(CONFIDENCE_FILE, CONFIDENCE_FEATURES)
 
 
 _NAME_OF = re.compile(r"\bname of\s+(.*)", re.IGNORECASE)
@@ -249,14 +205,3 @@ def date_bound(analysis: QuestionAnalysis, sentence: str, predicate: list[str]) 
         if any(match_weight(analysis, term, {stem(word)}) for term in predicate)
     ]
     return any(distance((m.start(), m.end()), anchors) <= 60 for m in DATE.finditer(sentence))
-
-
-def rule_confidence(features: dict[str, float]) -> float:
-    """Probability that the best sentence answers: a logistic model of its features,
-    capped below the abstention line where the sentence fails a hard check."""
-    weights = confidence_weights()
-    logit = weights["bias"] + sum(weights[name] * features[name] for name in CONFIDENCE_FEATURES)
-    probability = sigmoid(logit)
-    if failed_checks(features):
-        probability = min(probability, HARD_CHECK_CAP)
-    return probability

@@ -1,11 +1,14 @@
-"""Decide: which of the reader's spans to give, and whether to give one at all.
+"""Decide: whether to give the reader's best span, and how sure to be of it.
 
-The reader's no-answer score alone separates answerable from unanswerable questions poorly,
-so the confidence is a logistic model over the reader's margin (its best span against the
-no-answer score) together with the sentence ranker's probability and the hard checks of the
-sentence holding the span. ``eval/calibrate.py`` fits it on questions the reader was not
-trained on (the calibration half of a held-out SQuAD article and the seed calibration set)
-and writes ``decide.json``.
+One fitted model, the last of the answering stage (the other is the sentence ranker): a logistic
+regression over the reader's margin (its best span against the no-answer score), how much of
+the question the sentence holding the span covers, and how many hard checks that sentence
+fails (:func:`shanxi_qa.checks.failed_checks`, reported with the answer by name).
+``eval/fit_decision.py`` fits it on questions the reader never saw (Spectre's even paragraphs,
+asked against the whole article, and the seed calibration set), through the same
+:meth:`Pipeline.explain` path that serves questions, and writes ``decide.json``; its
+confidence is the probability that the answer is right, and ``abstain_below`` the one line
+below which the answerer abstains.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ DECISION_FEATURES = (
     "margin_least",  # ... minus the least no-answer score of every window read
     "span_share",  # softmax share of the best span among the spans proposed
     "ranking",  # the sentence ranker's probability for the sentence holding the span
-    "rule_confidence",  # the sentence-level abstention model, capped by the hard checks
     "checks_failed",  # how many hard checks that sentence fails
     "dense",  # the question's similarity to that sentence
     "sentence_coverage",  # idf-weighted share of the question's terms the sentence holds

@@ -8,6 +8,7 @@ coverage of the question's terms and of what it asks about, and the hard checks 
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,7 +22,6 @@ from shanxi_qa.checks import (
     failed_checks,
     has_answer_type,
     left_unnamed,
-    read_weights,
     sigmoid,
 )
 from shanxi_qa.embed import Vectors
@@ -91,6 +91,14 @@ RANKING_FEATURES = (
     "numbers_missing",
     "names_missing",
 )
+
+
+def read_weights(path: Path, names: tuple[str, ...]) -> dict[str, float]:
+    weights = json.loads(path.read_text(encoding="utf-8"))
+    missing = [name for name in ("bias", *names) if name not in weights]
+    if missing:
+        raise ValueError(f"{path} lacks weights for {', '.join(missing)}")
+    return {name: float(value) for name, value in weights.items()}
 
 
 @lru_cache(maxsize=1)
