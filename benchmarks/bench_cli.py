@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_cli.py [--rounds N] [--json] [--no-build]
 
-The same measurements as ``python -m shanxi_qa bench`` (see ``shanxi_qa.bench``).
+The same measurements as ``python -m shanxi_qa bench`` (see ``benchmarks/bench.py``).
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import json
 import sys
 from pathlib import Path
 
-from shanxi_qa.bench import DEFAULT_GOLD, BenchError, format_table, run_benchmark
-
 REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks.bench import DEFAULT_GOLD, BenchError, format_table, run_benchmark  # noqa: E402
 
 
 def main() -> int:

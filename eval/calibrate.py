@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from shanxi_qa import rank
-from shanxi_qa.evaluate import GoldQuestion, load_gold
+from shanxi_qa.answer import rank
+from shanxi_qa.evaluation.evaluate import GoldQuestion, load_gold
+from shanxi_qa.index.retrieve import retrieve
 from shanxi_qa.pipeline import REPO_ROOT, Pipeline
-from shanxi_qa.retrieve import retrieve
 
 # +1: may only raise the odds; -1: may only lower them.
 SIGNS = {

@@ -30,11 +30,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "eval"))
 
-from shanxi_qa.answer import AnswerConfig  # noqa: E402
-from shanxi_qa.decide import DECIDE_FILE, DECISION_FEATURES  # noqa: E402
-from shanxi_qa.metrics import normalize_answer, token_f1  # noqa: E402
+from shanxi_qa.answer.answerer import AnswerConfig  # noqa: E402
+from shanxi_qa.answer.decide import DECIDE_FILE, DECISION_FEATURES  # noqa: E402
+from shanxi_qa.evaluation.metrics import normalize_answer, token_f1  # noqa: E402
+from shanxi_qa.evaluation.squad import squad2_articles  # noqa: E402
 from shanxi_qa.pipeline import Pipeline, PipelineConfig  # noqa: E402
-from shanxi_qa.squad import squad2_articles  # noqa: E402
 
 SQUAD = squad2_articles()
 CALIBRATION_ARTICLE = "Spectre_(2015_film)"

@@ -51,7 +51,7 @@ BENCHMARKS = Path(os.environ.get("SHANXI_QA_BENCHMARKS", ROOT.parent / "shared" 
 SEED_CALIBRATION = ROOT / "eval" / "train.jsonl"
 SEED_GOLD = ROOT / "eval" / "gold.jsonl"
 SEED_DOCUMENT = ROOT / "seeds" / "000_cb45a5397f502ac5.txt"
-MODEL_DIR = ROOT / "src" / "shanxi_qa" / "models"
+MODEL_DIR = ROOT / "src" / "shanxi_qa" / "answer" / "models"
 WORK = ROOT / "build" / "reader"
 
 DEV_ARTICLES = ("Spectre_(2015_film)", "To_Kill_a_Mockingbird")
@@ -90,7 +90,7 @@ def seed_split(evidence: str) -> str:
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
-    from shanxi_qa.text import split_sentences
+    from shanxi_qa.language.text import split_sentences
 
     return [(s.start, s.end) for s in split_sentences(text)]
 
@@ -170,7 +170,7 @@ def squad_examples(
 
 
 def seed_examples(rng: random.Random) -> list[Example]:
-    from shanxi_qa.ingest import load_document
+    from shanxi_qa.documents.ingest import load_document
 
     document = load_document(SEED_DOCUMENT, "seeds/" + SEED_DOCUMENT.name)
     paragraphs = [document.text[b.start : b.end] for b in document.blocks]
@@ -339,7 +339,7 @@ def train(args: argparse.Namespace, log: Any) -> None:
     import torch
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
-    from shanxi_qa.embed import packaged_model_dir
+    from shanxi_qa.index.embed import packaged_model_dir
 
     torch.manual_seed(SEED)
     torch.set_num_threads(args.threads)
@@ -436,7 +436,7 @@ def export(log: Any) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModelForQuestionAnswering
 
-    from shanxi_qa.embed import packaged_model_dir
+    from shanxi_qa.index.embed import packaged_model_dir
 
     model = AutoModelForQuestionAnswering.from_pretrained(str(packaged_model_dir()))
     state = torch.load(WORK / "checkpoint.pt", weights_only=False)

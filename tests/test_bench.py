@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from shanxi_qa.bench import (
+from benchmarks.bench import (
     DEFAULT_SQUAD,
     BenchError,
     CorpusResult,

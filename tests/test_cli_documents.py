@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TINY_ARTICLE, offline_env
-from tests.pdf_fixtures import png_bytes, write_library_pdf
+from tests.documents.pdf_fixtures import png_bytes, write_library_pdf
 
 pytestmark = pytest.mark.model
 

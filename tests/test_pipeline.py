@@ -135,7 +135,7 @@ def test_unchanged_corpus_reuses_the_index_and_a_change_rebuilds_it(
 
 
 def test_the_speaker_of_a_quote_may_be_named_sentences_before(pipeline: Pipeline) -> None:
-    from shanxi_qa.question import analyse_question
+    from shanxi_qa.language.question import analyse_question
 
     analysis = analyse_question("what did the trial prove, according to Okafor")
     before = "Chief engineer Ben Okafor led the build. Work began in May."
@@ -160,7 +160,7 @@ def test_the_speaker_of_a_quote_may_be_named_sentences_before(pipeline: Pipeline
 
 
 def test_the_company_points_back_to_the_company_named_before(pipeline: Pipeline) -> None:
-    from shanxi_qa.question import analyse_question
+    from shanxi_qa.language.question import analyse_question
 
     analysis = analyse_question("Where has Volta Motors won praise?")
 
@@ -177,8 +177,8 @@ def test_the_company_points_back_to_the_company_named_before(pipeline: Pipeline)
 def test_a_loose_synonym_does_not_stand_in_for_the_thing_asked_about(pipeline: Pipeline) -> None:
     from dataclasses import replace
 
-    from shanxi_qa.checks import failed_checks
-    from shanxi_qa.question import analyse_question
+    from shanxi_qa.answer.checks import failed_checks
+    from shanxi_qa.language.question import analyse_question
 
     sentence = "The report was delivered by Governor Ann Lee."
     analysis = analyse_question("Who is the mayor of the city?")
@@ -227,7 +227,7 @@ def test_a_quotation_shares_the_relevance_of_the_chunk_naming_its_speaker(
 
 
 def test_a_naming_question_looks_for_a_sentence_that_gives_a_name(pipeline: Pipeline) -> None:
-    from shanxi_qa.question import analyse_question
+    from shanxi_qa.language.question import analyse_question
 
     def name_given(question: str, sentence: str) -> float:
         features = pipeline.answerer.ranker.features(
@@ -242,7 +242,7 @@ def test_a_naming_question_looks_for_a_sentence_that_gives_a_name(pipeline: Pipe
 
 
 def test_he_said_makes_the_named_speaker_the_subject_of_a_quotation(pipeline: Pipeline) -> None:
-    from shanxi_qa.question import analyse_question
+    from shanxi_qa.language.question import analyse_question
 
     analysis = analyse_question("What does Jo Lin hope for?")
     previous = "Jo Lin, a deputy, spoke on Monday."
@@ -261,8 +261,8 @@ def test_he_said_makes_the_named_speaker_the_subject_of_a_quotation(pipeline: Pi
 
 
 def test_where_is_it_based_needs_a_place_not_the_word_based(pipeline: Pipeline) -> None:
-    from shanxi_qa.checks import failed_checks
-    from shanxi_qa.question import analyse_question
+    from shanxi_qa.answer.checks import failed_checks
+    from shanxi_qa.language.question import analyse_question
 
     def checks(question: str, sentence: str) -> list[str]:
         analysis = analyse_question(question)
@@ -282,7 +282,7 @@ def test_where_is_it_based_needs_a_place_not_the_word_based(pipeline: Pipeline) 
 def test_a_year_the_question_insists_on_must_be_in_the_sentences_own_paragraph(
     pipeline: Pipeline,
 ) -> None:
-    from shanxi_qa.question import analyse_question
+    from shanxi_qa.language.question import analyse_question
 
     analysis = analyse_question("What share of power was green in 2024?")
     sentence = "Green power should reach 50 percent of power this year."

@@ -24,11 +24,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shanxi_qa import index as index_module
-from shanxi_qa import ingest
-from shanxi_qa.chunk import ChunkerConfig, chunk_document, count_tiktokens
-from shanxi_qa.embed import EmbeddingError
-from shanxi_qa.index import (
+from shanxi_qa.documents import ingest
+from shanxi_qa.documents.ingest import clean_text, load_corpus
+from shanxi_qa.index import build as index_module
+from shanxi_qa.index.build import (
     FORMAT_VERSION,
     IndexStoreError,
     build_index,
@@ -36,7 +35,8 @@ from shanxi_qa.index import (
     load_index,
     read_manifest,
 )
-from shanxi_qa.ingest import clean_text, load_corpus
+from shanxi_qa.index.chunk import ChunkerConfig, chunk_document, count_tiktokens
+from shanxi_qa.index.embed import EmbeddingError
 from shanxi_qa.pipeline import Pipeline, PipelineConfig
 from shanxi_qa.records import Document
 from tests.conftest import REPO_ROOT, SEED_DIR, TINY_ARTICLE, FakeEncoder, offline_env
@@ -431,8 +431,8 @@ import json, os, sys, time
 from pathlib import Path
 
 sys.path.insert(0, {repo!r})
-import shanxi_qa.index as index
-from shanxi_qa.chunk import ChunkerConfig
+import shanxi_qa.index.build as index
+from shanxi_qa.index.chunk import ChunkerConfig
 from tests.conftest import FakeEncoder
 
 corpus, index_dir, log, stage, delay, force = sys.argv[1:]
@@ -758,7 +758,7 @@ _SEPARATORS = st.sampled_from([*_PLAIN_SPACE, *_PLAIN_SPACE, *_ODD_SPACE, "\ufef
 def _model_token_counter() -> Callable[[str], int]:
     from tokenizers import Tokenizer
 
-    from shanxi_qa.embed import TOKENIZER_FILE, packaged_model_dir
+    from shanxi_qa.index.embed import TOKENIZER_FILE, packaged_model_dir
 
     tokenizer = Tokenizer.from_file(str(packaged_model_dir() / TOKENIZER_FILE))
     tokenizer.no_truncation()

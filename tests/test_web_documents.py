@@ -18,7 +18,7 @@ from shanxi_qa.pipeline import Pipeline, PipelineConfig
 from shanxi_qa.records import Answer, Quote
 from shanxi_qa.web import ChatService, answer_markdown, escape_markdown, source_panel_html
 from tests.conftest import TINY_ARTICLE, FakeEncoder
-from tests.pdf_fixtures import png_bytes, write_library_pdf
+from tests.documents.pdf_fixtures import png_bytes, write_library_pdf
 from tests.test_web import (
     ARTIFACTS,
     CHROMIUM,
@@ -60,7 +60,7 @@ def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ChatService:
     corpus.mkdir()
     (corpus / "tram.txt").write_text(TINY_ARTICLE, encoding="utf-8")
     # Every build in these tests (the service's adds and removes too) uses the fake encoder.
-    import shanxi_qa.corpus as corpus_module
+    import shanxi_qa.documents.corpus as corpus_module
 
     build = corpus_module.build_index
 
@@ -306,7 +306,7 @@ def test_the_chat_follows_an_index_another_process_changed(
     service: ChatService, tmp_path: Path
 ) -> None:
     """An ``add`` from the command line while the chat runs: the next question sees it."""
-    from shanxi_qa.corpus import add_documents
+    from shanxi_qa.documents.corpus import add_documents
 
     upload = tmp_path / "cli" / ZOO_NAME
     upload.parent.mkdir()
@@ -329,7 +329,7 @@ def test_an_upload_over_the_size_limit_is_refused_before_it_is_stored(
 
     import httpx
 
-    from shanxi_qa.ingest import MAX_FILE_BYTES
+    from shanxi_qa.documents.ingest import MAX_FILE_BYTES
 
     cache = Path(tempfile.gettempdir()) / "gradio"
     before = {p for p in cache.rglob("*") if p.is_file()} if cache.exists() else set()

@@ -369,8 +369,8 @@ def _batch_line(line: str) -> tuple[str, list[str] | None]:
 
 
 def _index(args: argparse.Namespace) -> int:
-    from shanxi_qa.chunk import ChunkerConfig
-    from shanxi_qa.index import build_index, is_fresh
+    from shanxi_qa.index.build import build_index, is_fresh
+    from shanxi_qa.index.chunk import ChunkerConfig
 
     config = ChunkerConfig()
     if not args.rebuild and is_fresh(args.index, args.corpus, config):
@@ -397,8 +397,8 @@ def _warn(message: str) -> None:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from shanxi_qa.corpus import add_documents
-    from shanxi_qa.index import load_index
+    from shanxi_qa.documents.corpus import add_documents
+    from shanxi_qa.index.build import load_index
 
     changes = add_documents(
         [(path, path.name) for path in args.files],
@@ -423,8 +423,8 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
-    from shanxi_qa.corpus import remove_document
-    from shanxi_qa.index import read_manifest
+    from shanxi_qa.documents.corpus import remove_document
+    from shanxi_qa.index.build import read_manifest
 
     change = remove_document(args.name, args.corpus, args.index, warn=_warn)
     manifest = read_manifest(args.index) or {}
@@ -435,9 +435,9 @@ def _remove(args: argparse.Namespace) -> int:
 def _docs(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from shanxi_qa.chunk import ChunkerConfig
-    from shanxi_qa.corpus import describe, skipped_files
-    from shanxi_qa.index import build_index, is_fresh, load_index
+    from shanxi_qa.documents.corpus import describe, skipped_files
+    from shanxi_qa.index.build import build_index, is_fresh, load_index
+    from shanxi_qa.index.chunk import ChunkerConfig
 
     config = ChunkerConfig()
     if not is_fresh(args.index, args.corpus, config):
@@ -499,18 +499,18 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from shanxi_qa.evaluate import run_cli
+    from shanxi_qa.evaluation.evaluate import run_cli
 
     if args.squad is not None and args.gold is not None:
         raise UsageError("--gold and --squad cannot be used together")
     if args.squad is None and (args.articles is not None or args.paragraphs != "all"):
         raise UsageError("--articles and --paragraphs need --squad FILE")
     if args.squad is not None:
-        from shanxi_qa import squad
+        from shanxi_qa.evaluation import squad
 
         return squad.run_cli(args)
     if args.conversations is not None:
-        from shanxi_qa import conversations
+        from shanxi_qa.evaluation import conversations
 
         return conversations.run_cli(args)
     return run_cli(args)
@@ -523,9 +523,18 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from shanxi_qa.bench import run_cli
+    """The bench lives beside the package, in the checkout's ``benchmarks/``."""
+    import importlib
 
-    return run_cli(args)
+    from shanxi_qa.pipeline import REPO_ROOT
+
+    if not (REPO_ROOT / "benchmarks" / "bench.py").is_file():
+        raise UsageError(f"bench runs from a checkout: {REPO_ROOT / 'benchmarks'} is missing")
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    bench = importlib.import_module("benchmarks.bench")
+    code: int = bench.run_cli(args)
+    return code
 
 
 _COMMANDS = {
@@ -550,10 +559,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from shanxi_qa.embed import EmbeddingError
-    from shanxi_qa.index import IndexStoreError
-    from shanxi_qa.ingest import IngestError
-    from shanxi_qa.journal import Interrupted, JournalError
+    from shanxi_qa.documents.ingest import IngestError
+    from shanxi_qa.documents.journal import Interrupted, JournalError
+    from shanxi_qa.index.build import IndexStoreError
+    from shanxi_qa.index.embed import EmbeddingError
     from shanxi_qa.pipeline import QuestionError
 
     try:

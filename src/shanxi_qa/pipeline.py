@@ -8,17 +8,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from shanxi_qa.answer import AnswerConfig, Answerer
-from shanxi_qa.chunk import ChunkerConfig
-from shanxi_qa.corpus import headline, known_names
-from shanxi_qa.decide import Decision
-from shanxi_qa.embed import Encoder, Vectors
-from shanxi_qa.followup import Turn, prefer_passage, resolve
-from shanxi_qa.index import IndexStoreError, LoadedIndex, build_index, is_fresh, load_index
-from shanxi_qa.journal import recover
-from shanxi_qa.question import QuestionAnalysis, analyse_question, expand_terms, with_corpus_names
+from shanxi_qa.answer.answerer import AnswerConfig, Answerer
+from shanxi_qa.answer.decide import Decision
+from shanxi_qa.conversation.followup import Turn, prefer_passage, resolve
+from shanxi_qa.documents.corpus import headline, known_names
+from shanxi_qa.documents.journal import recover
+from shanxi_qa.index.build import IndexStoreError, LoadedIndex, build_index, is_fresh, load_index
+from shanxi_qa.index.chunk import ChunkerConfig
+from shanxi_qa.index.embed import Encoder, Vectors
+from shanxi_qa.index.retrieve import RetrievalConfig, retrieve
+from shanxi_qa.language.question import (
+    QuestionAnalysis,
+    analyse_question,
+    expand_terms,
+    with_corpus_names,
+)
 from shanxi_qa.records import Answer, Document, Hit, RetrievalMode
-from shanxi_qa.retrieve import RetrievalConfig, retrieve
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CORPUS = REPO_ROOT / "seeds"
@@ -169,7 +174,7 @@ class Pipeline:
         """Answer ``question`` from the documents, or abstain with the closest passage.
 
         ``history`` is the conversation so far, oldest first: a follow-up ("how long are
-        they?") is read against its last turn (see :mod:`shanxi_qa.followup`). ``source``
+        they?") is read against its last turn (see :mod:`shanxi_qa.conversation.followup`). ``source``
         restricts the search to one document (a source or a file name, see
         :meth:`resolve_source`)."""
         return self.run(question, mode, top_k, history=history, source=source)[0]

@@ -9,12 +9,12 @@ the JSON record of :meth:`Answer.to_dict` out, usable with ``gradio_client``::
     Client(url).predict("how long are they?", ["how wide are the pipes?"], api_name="/ask")
 
 The optional second argument, ``history``, is the conversation so far (earlier questions,
-oldest first): a follow-up is read against it (:mod:`shanxi_qa.followup`). The chat keeps each
+oldest first): a follow-up is read against it (:mod:`shanxi_qa.conversation.followup`). The chat keeps each
 browser session's conversation (its answer records) in its own ``gr.State``, so two users never
 share context; "Clear" starts a new conversation.
 
 Documents can be added (the upload button beside the question box) and removed (pick one in
-"Search in", then "Remove"): the corpus and the index change (:mod:`shanxi_qa.corpus`), the
+"Search in", then "Remove"): the corpus and the index change (:mod:`shanxi_qa.documents.corpus`), the
 server loads the new index, and the list of sources at the top follows. A file that cannot be
 added gets a polite message in the chat and changes nothing.
 
@@ -38,10 +38,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from shanxi_qa.corpus import CorpusError, add_documents, describe, remove_document
-from shanxi_qa.corpus import headline as document_headline
-from shanxi_qa.index import IndexStoreError, current_build, read_manifest
-from shanxi_qa.ingest import MAX_FILE_BYTES
+from shanxi_qa.documents.corpus import CorpusError, add_documents, describe, remove_document
+from shanxi_qa.documents.corpus import headline as document_headline
+from shanxi_qa.documents.ingest import MAX_FILE_BYTES
+from shanxi_qa.index.build import IndexStoreError, current_build, read_manifest
 from shanxi_qa.pipeline import MAX_HISTORY, Pipeline, PipelineConfig, QuestionError, SourceError
 from shanxi_qa.records import Answer, Document, Quote
 
@@ -379,7 +379,7 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
     import gradio as gr
     from gradio.events import api as api_endpoint
 
-    from shanxi_qa.index import corpus_suffixes
+    from shanxi_qa.index.build import corpus_suffixes
 
     service = ChatService(pipeline)
 

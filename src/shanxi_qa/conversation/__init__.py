@@ -1,0 +1,1 @@
+"""Conversations: a follow-up question read as the standalone question it stands for."""

@@ -1,0 +1,196 @@
+"""Every word list the rules use, one home for each: question words and function words, the
+nouns that name a person, a place, an organisation, a date or a quantity, and the months.
+
+The lists are plain English, not words of any one document; a rule that needs stems takes the
+``*_STEMS`` form.
+"""
+
+from __future__ import annotations
+
+from shanxi_qa.language.text import stem
+
+WH_WORDS = frozenset("what which who whom whose when where why how".split())
+BE_AUXILIARIES = frozenset("is are was were be been being am".split())
+HAVE_AUXILIARIES = frozenset("has have had".split())
+DO_AUXILIARIES = frozenset("do does did".split())
+MODALS = frozenset("will would shall should can could may might must".split())
+AUXILIARIES = BE_AUXILIARIES | HAVE_AUXILIARIES | DO_AUXILIARIES | MODALS
+PREPOSITIONS = frozenset(
+    """in on at by for from to with about into onto over under between among since until till
+    during after before through across against toward towards via per within without than as
+    like behind near beyond around along upon""".split()
+)
+CONJUNCTIONS = frozenset("and or but nor so then if because while whether also".split())
+ARTICLES = frozenset("the a an".split())
+DEMONSTRATIVES = frozenset("this that these those".split())
+PLURAL_DEMONSTRATIVES = frozenset("these those".split())
+PERSON_PRONOUNS = frozenset("he she him his her hers himself herself".split())
+THING_PRONOUNS = frozenset("it its itself".split())
+PLURAL_PRONOUNS = frozenset("they them their theirs themselves".split())
+POSSESSIVE_PRONOUNS = frozenset("its their his her".split())
+LOCATIVE_PRONOUNS = frozenset({"there"})
+# Pronouns that never point back to an earlier turn; they end a noun phrase like any pronoun.
+OTHER_PRONOUNS = frozenset(
+    """i me my you your we us our one someone anyone something anything everyone everything
+    nobody nothing here each every all both some any no not another other such more most many
+    much few less least very""".split()
+)
+NEGATION = frozenset({"not", "n't", "never"})
+# Adverbs: never part of a noun phrase ("when was his theory [first] released?" keeps "first"
+# out only where it stands before the verb, see TRAILING_ADVERBS).
+ADVERBS = frozenset(
+    """also already still ever just recently finally again currently originally initially
+    usually often later""".split()
+)
+# Words that are adjectives before a noun but adverbs before a verb ("the first train",
+# "was it first released").
+TRAILING_ADVERBS = frozenset("first only once last".split())
+# Words that open a clause: what follows them is not the main clause of the question.
+CLAUSE_OPENERS = frozenset("that which who whom whose where when while because if whether".split())
+# Particles of phrasal verbs ("put forward", "roll off"): never a noun phrase.
+PARTICLES = frozenset("forward up out off down back away".split())
+# Object pronouns: a phrase followed by one ends with its verb ("did the company give them").
+OBJECT_PRONOUNS = frozenset("it them him her us me you".split())
+# Words that open an elliptical follow-up ("what about X?", "and in 2023?").
+ELLIPSIS_OPENERS: tuple[tuple[str, ...], ...] = (
+    ("and", "what", "about"),
+    ("and", "how", "about"),
+    ("what", "about"),
+    ("how", "about"),
+    ("what", "of"),
+    ("and", "for"),
+    ("and",),
+    ("also",),
+    ("then",),
+)
+# Words that may lead a complete question without changing it ("and how long are they?").
+LEADING_FILLERS = frozenset("and so also then but ok okay well".split())
+# Relative years: the phrase and the step from the previous turn's year.
+RELATIVE_YEARS: tuple[tuple[tuple[str, ...], int], ...] = (
+    (("the", "year", "before"), -1),
+    (("the", "previous", "year"), -1),
+    (("the", "prior", "year"), -1),
+    (("the", "preceding", "year"), -1),
+    (("a", "year", "before"), -1),
+    (("a", "year", "earlier"), -1),
+    (("one", "year", "earlier"), -1),
+    (("the", "year", "after"), 1),
+    (("the", "following", "year"), 1),
+    (("the", "next", "year"), 1),
+    (("a", "year", "later"), 1),
+    (("one", "year", "later"), 1),
+)
+# Time phrases that a year in a follow-up replaces ("... this year?" -> "... in 2023?").
+TIME_PHRASES: tuple[tuple[str, ...], ...] = (
+    ("this", "year"),
+    ("last", "year"),
+    ("next", "year"),
+)
+# "When did that happen?" asks "when?" of the previous question.
+EVENT_VERBS: tuple[tuple[str, ...], ...] = (
+    ("happen",),
+    ("happened",),
+    ("occur",),
+    ("occurred",),
+    ("take", "place"),
+    ("took", "place"),
+)
+# Verbs after which "that" opens a clause, not a reference ("say that ...").
+CLAUSE_VERBS = frozenset(
+    "say says said know knew think thought believe report reported show shows showed mean".split()
+)
+# Past forms and participles that the -ed rule misses.
+IRREGULAR_VERBS = frozenset(
+    """built made done known given held set put taken seen grown become became run ran led won
+    brought begun began shown sent spent found kept laid paid said told sold written wrote driven
+    drove chosen chose got gotten cut met left lost meant understood thought bought caught taught
+    drawn drew broken broke spoken spoke risen rose fallen fell born took gave saw grew went gone
+    came rebuilt undertaken overseen stood hit""".split()
+)
+# Nouns that name a person, a place or an organisation: a pronoun ("he", "there", "it") may
+# point to a phrase headed by one, and a wh-phrase built on one asks for that type.
+PERSON_NOUNS = frozenset(
+    """person people governor mayor official deputy deputies engineer reporter journalist
+    author writer photographer leader president chairman chairwoman minister secretary
+    executive spokesperson spokesman spokeswoman founder director woman man worker head chief
+    farmer teacher doctor scientist researcher expert analyst resident""".split()
+)
+PLACE_NOUNS = frozenset(
+    """city cities county counties province provinces country countries region regions place
+    town village location district area park destination site port station capital state
+    island""".split()
+)
+ORGANISATION_NOUNS = frozenset(
+    """company companies firm organization organisation group enterprise factory institution
+    body initiative corporation corp bureau unit network forum manufacturer carmaker automaker
+    maker""".split()
+)
+# Nouns for what a number measures or counts ("what share", "the diameter of").
+MEASURED_THINGS = frozenset(
+    "output revenue population reserves turnover income profit budget".split()
+)
+NUMBER_NOUNS = (
+    frozenset(
+        """number amount total percentage percent share proportion rate speed capacity volume
+        diameter length size value figure count quantity growth increase price cost height width
+        distance""".split()
+    )
+    | MEASURED_THINGS
+)
+# More nouns for what is measured ("the area", "its weight"): a keyword query ending in one
+# asks for a quantity.
+MEASURE_NOUNS = frozenset(
+    """area output population reserves pressure revenue weight temperature budget sales
+    turnover thickness depth age acreage headcount workforce""".split()
+)
+PERSON_STEMS = frozenset(stem(noun) for noun in PERSON_NOUNS)
+# Titles that may stand before a person's name ("Shanxi Governor Jin Xiangjun").
+TITLES = frozenset(
+    """governor mayor president minister premier chairman chairwoman secretary director
+    engineer deputy chief professor dr mr ms mrs vice general manager executive""".split()
+)
+PLACE_STEMS = frozenset(stem(noun) for noun in PLACE_NOUNS)
+ORGANISATION_STEMS = frozenset(stem(noun) for noun in ORGANISATION_NOUNS)
+# Nouns that may end a name ("the Harbor test line", "the Green Valley project").
+NAME_END_STEMS = ORGANISATION_STEMS | frozenset(
+    stem(noun)
+    for noun in "plan project line train system lab laboratory park center centre".split()
+)
+# Nouns for an attribute of something: "it" after "the speed of the maglev" is the maglev.
+ATTRIBUTE_NOUNS = frozenset(
+    stem(noun)
+    for noun in """number amount total share percentage percent proportion rate speed capacity
+    volume diameter length size value count quantity growth increase price cost height width
+    distance name purpose goal aim reason date year area population output revenue ranking rank
+    level role type kind location part result age weight depth figure target""".split()
+)
+# Words ending in -ed that are no past forms.
+NOT_VERBS = frozenset("hundred kindred sacred naked wicked beloved".split())
+# Nouns a wh-phrase asks a date with ("which year?", "in what period?").
+DATE_NOUNS = frozenset("year date day month time period season".split())
+DATE_STEMS = frozenset(stem(noun) for noun in DATE_NOUNS)
+MONTHS = frozenset(
+    """january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec""".split()
+)
+WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+# Function words that a capitalised name may hold ("To Kill a Mockingbird").
+TITLE_WORDS = PREPOSITIONS | ARTICLES | CONJUNCTIONS | {"of"}
+# Words between two clauses: a phrase before one can be what a later pronoun points to.
+CLAUSE_BREAKS = frozenset({"and", "or", "but", ",", ";"})
+# Words that open a subordinate clause: a pronoun in the clause may point to a phrase of the
+# main clause before it ("how did the builders view [the job] when they got it?").
+SUBORDINATORS = frozenset("when while after before once because if although though until".split())
+# Nouns for the document being read: "this article", "this story" mean the document, not
+# something said earlier in the conversation.
+DOCUMENT_NOUNS = frozenset(
+    """article story document report text piece passage paper page file news interview
+    feature column essay""".split()
+)
+DOCUMENT_STEMS = frozenset(stem(noun) for noun in DOCUMENT_NOUNS)
+# Verbs whose "it" anticipates an infinitive, not an earlier turn ("how long does it take to
+# reach Moscow?", "what did it cost to build the line?").
+ANTICIPATORY_VERBS = frozenset("take takes took taken cost costs".split())
+# Words that end a name inside an answer ("Yuji Yagi [at] the University of Tsukuba").
+NAME_BREAKS = PREPOSITIONS - {"of"} | {"who", "which", "that", "said", "says"}
+IRREGULAR_PLURALS = frozenset("people children men women data media police staff".split())
