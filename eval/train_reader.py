@@ -523,6 +523,12 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
     parser.add_argument("--export", action="store_true", help="only export the last checkpoint")
     parser.add_argument("--log", type=Path, default=None)
+    parser.add_argument(
+        "--held-out-json",
+        type=Path,
+        default=None,
+        help="only write the held-out SQuAD 1.1 articles here (for `shanxi-qa eval --squad`)",
+    )
     parser.add_argument("--work", type=Path, default=WORK, help="checkpoint folder")
     args = parser.parse_args()
     WORK = args.work
@@ -534,6 +540,15 @@ def main() -> None:
             with args.log.open("a", encoding="utf-8") as fh:
                 fh.write(line + "\n")
 
+    if args.held_out_json:
+        squad1 = load_json(BENCHMARKS / "squad1" / "train-v1.1.json.gz")
+        squad2 = {a["title"] for a in load_json(BENCHMARKS / "squad2" / "train-10-articles.json")}
+        titles = set(held_out([a["title"] for a in squad1 if a["title"] not in squad2]))
+        chosen = [a for a in squad1 if a["title"] in titles]
+        args.held_out_json.parent.mkdir(parents=True, exist_ok=True)
+        args.held_out_json.write_text(json.dumps({"version": "1.1", "data": chosen}))
+        log(f"wrote {len(chosen)} held-out articles to {args.held_out_json}")
+        return
     if not args.export:
         train(args, log)
     export(log)

@@ -73,8 +73,17 @@ def test_answer_record_is_the_json_contract(pipeline: Pipeline) -> None:
         "confidence",
         "quotes",
         "resolved_question",
+        "answer_start",
+        "answer_end",
+        "checks",
+        "certainty",
     }
     assert record["resolved_question"] is None
+    if not record["abstained"]:
+        # The short answer's own offsets, into the cleaned text of the first quote's document.
+        text = pipeline.document(record["quotes"][0]["source"]).text
+        assert text[record["answer_start"] : record["answer_end"]] == record["answer"]
+    assert record["certainty"] in ("sure", "likely", "unsure")
     assert set(record["quotes"][0]) == {
         "text",
         "source",

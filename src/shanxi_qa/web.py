@@ -328,8 +328,12 @@ class ChatService:
     def follow_index(self) -> None:
         """Load the index another process made current (the CLI's ``add`` or ``remove``,
         another server) before the next question: one ``readlink`` when nothing changed."""
-        served = current_build(self.pipeline.config.index_dir)
-        if served is None or served == self.pipeline.index.path:
+        try:
+            served = current_build(self.pipeline.config.index_dir)
+            if served is None or served == self.pipeline.index.path:
+                return
+        except Exception:
+            _log_failure("looking for a new index")
             return
         if not self._changing.acquire(blocking=False):
             return  # a change of this server's own is under way and reloads when done

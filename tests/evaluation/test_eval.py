@@ -48,7 +48,7 @@ def test_gold_set_has_the_promised_shape() -> None:
 
 
 # The project's quality gate (shanxi_qa.evaluation.evaluate.QUALITY_GATE: hybrid recall@3 >= 0.95,
-# answer_hit >= 0.90, abstain_f1 >= 0.85, and hybrid at least as good as either retriever on
+# answer_hit >= 0.77, abstain_f1 >= 0.70, and hybrid at least as good as either retriever on
 # recall@3 and mrr), and a floor just under the mrr measured when it was set (0.892).
 MRR_FLOOR = 0.87
 
@@ -64,7 +64,7 @@ def test_pipeline_passes_the_quality_gate_on_the_gold_set(seed_index: Path) -> N
 # The reader's own dev split: SQuAD 2.0 articles it was never trained on (see
 # eval/train_reader.py), asked at the document level. The data stays in ../shared.
 SQUAD_DEV = squad2_articles()
-SQUAD_GATE = {"HasAns_f1": 38.0, "NoAns_accuracy": 25.0, "f1": 35.0}
+SQUAD_GATE = {"HasAns_f1": 45.0, "NoAns_accuracy": 25.0, "f1": 40.0}
 
 
 @pytest.mark.model

@@ -236,6 +236,8 @@ def test_score_squad_gives_the_official_figures_and_calibration() -> None:
         # decision confidence / right: .9 T, .8 T, .7 F (1 - .3), .8 T (1 - .2), .6 F, .55 T
         # gaps per bin: 9: .1, 8: 2 x .2, 7: .7, 6: .6, 5: .45 -> 2.25 / 6
         "ece": 37.5,
+        # answers only (q1 q2 q5 q6): .9 T, .8 T, .6 F, .55 T -> (.1 + .2 + .6 + .45) / 4
+        "ece_answers": 33.75,
     }
     counts = [b["count"] for b in reliability]
     assert counts == [0, 0, 0, 0, 0, 1, 1, 1, 2, 1]

@@ -17,8 +17,10 @@ from shanxi_qa.records import RETRIEVAL_MODES, Hit, RetrievalMode
 DEFAULT_GOLD = REPO_ROOT / "eval" / "gold.jsonl"
 RANKED_K = 10  # chunks ranked for recall@k and mrr; the answer still reads the configured top k
 
-# The quality gate `make test` holds hybrid retrieval to.
-QUALITY_GATE = {"recall@3": 0.95, "answer_hit": 0.78, "abstain_f1": 0.70}
+# The quality gate `make test` holds hybrid retrieval to, just under what the decision fitted
+# for 30% unanswerable questions gives (0.967, 0.783, 0.727); the seed-fitted abstention model
+# it replaced gave 0.967, 0.825, 0.833, in-sample.
+QUALITY_GATE = {"recall@3": 0.95, "answer_hit": 0.77, "abstain_f1": 0.70}
 
 METRIC_ORDER = (
     "recall@1",

@@ -47,6 +47,7 @@ SCORE_ROWS: tuple[tuple[str, str], ...] = (
     ("mean_confidence_answerable", "mean conf HasAns"),
     ("mean_confidence_unanswerable", "mean conf NoAns"),
     ("ece", "ECE"),
+    ("ece_answers", "ECE of answers"),
 )
 ARTICLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("exact", "EM"),
@@ -254,6 +255,16 @@ def score_squad(
         "mean_confidence_unanswerable": _percent([predictions[i].confidence for i in no]),
         "ece": round(
             100.0 * metrics.expected_calibration_error(confidence, correct, CALIBRATION_BINS), 2
+        ),
+        # What the confidence itself claims: that an answer given is right.
+        "ece_answers": round(
+            100.0
+            * metrics.expected_calibration_error(
+                [confidence[i] for i, p in enumerate(predictions) if not p.abstained],
+                [correct[i] for i, p in enumerate(predictions) if not p.abstained],
+                CALIBRATION_BINS,
+            ),
+            2,
         ),
         "reliability": metrics.reliability_bins(confidence, correct, CALIBRATION_BINS),
     }
