@@ -39,7 +39,18 @@ QUESTIONS = [
     LONG_QUESTION,
     "How long is the maglev test line?",
 ]
-RECORD_KEYS = {"question", "answer", "abstained", "confidence", "quotes", "resolved_question"}
+RECORD_KEYS = {
+    "question",
+    "answer",
+    "abstained",
+    "confidence",
+    "quotes",
+    "resolved_question",
+    "answer_start",
+    "answer_end",
+    "checks",
+    "certainty",
+}
 NEAR_LIMIT = "how many smart coal mines? " * 36
 # Odd questions that still ask something the article answers.
 MUST_ANSWER = {"how\x00 many\x1b smart\x7f coal\u200b mines?", NEAR_LIMIT}

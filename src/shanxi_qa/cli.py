@@ -313,7 +313,7 @@ def _ask(args: argparse.Namespace) -> int:
             if number:
                 print("\n" + "-" * 40)
             print(format_answer(answer, headlines), flush=True)
-    return EXIT_RUNTIME if failures else 0
+    return EXIT_USAGE if failures else 0
 
 
 # A batch line is one question and its history: nothing needs more.

@@ -357,15 +357,6 @@ class ChatService:
             self.pipeline = fresh
 
 
-# What the remove button sends when the user cancels the browser's confirmation.
-NOT_CONFIRMED = "/not confirmed/"  # no file name holds a slash
-CONFIRM_REMOVE_JS = f"""(choice, history) => {{
-  if (!choice || choice === {ALL_DOCUMENTS!r}) return [choice, history];
-  return [window.confirm("Remove " + choice + " from the documents? Its answers will be gone.")
-          ? choice : {NOT_CONFIRMED!r}, history];
-}}"""
-
-
 def _echo(question: str) -> str:
     text = question if len(question) <= ECHO_CHARS else question[:ECHO_CHARS] + "…"
     return escape_markdown(text) if text.strip() else "*(empty question)*"
@@ -429,8 +420,6 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
         choice: str | None, history: list[dict[str, Any]] | None
     ) -> tuple[list[dict[str, Any]], str, Any]:
         history = list(history or [])
-        if choice == NOT_CONFIRMED:  # the user said no in the browser's confirmation
-            return history, corpus_description(service.pipeline), gr.skip()
         name = _source_choice(choice)
         if name is None:
             reply = "Pick a document in “Search in” first, then remove it."
@@ -562,8 +551,6 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
             remove,
             [source_filter, chatbot],
             [chatbot, corpus_line, source_filter],
-            # The browser asks before anything is deleted.
-            js=CONFIRM_REMOVE_JS,
             api_visibility="private",
             show_progress="minimal",
             concurrency_limit=1,
