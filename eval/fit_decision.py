@@ -206,6 +206,22 @@ def confidences(table: np.ndarray, fitted: np.ndarray) -> np.ndarray:
     return result
 
 
+def decisions(
+    table: np.ndarray, fitted: np.ndarray, below: float, veto: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per question: the confidence, whether it is answered, whether the decision is right (an
+    answer at F1 >= 0.5, an abstention on an unanswerable question) and the probability it
+    states of being right (the confidence, or 1 - confidence for an abstention)."""
+    confidence = confidences(table, fitted)
+    answered = confidence >= below
+    if veto:  # a failed check withholds the answer whatever the confidence
+        answered &= table[:, DECISION_FEATURES.index("checks_failed")] == 0
+    f1, impossible = table[:, -2], table[:, -1].astype(bool)
+    right = np.where(answered, (f1 >= RIGHT_F1) & ~impossible, impossible)
+    stated = np.where(answered, confidence, 1 - confidence)
+    return confidence, answered, right, stated
+
+
 def measure(
     table: np.ndarray, fitted: np.ndarray, below: float, veto: bool = False
 ) -> dict[str, float]:
@@ -213,14 +229,9 @@ def measure(
     expected calibration error of its confidence (0-1): an answer is right at F1 >= 0.5, an
     abstention when the question is unanswerable; its probability of being right is the
     confidence, or 1 - confidence for an abstention."""
-    confidence = confidences(table, fitted)
-    answered = confidence >= below
-    if veto:  # a failed check withholds the answer whatever the confidence
-        answered &= table[:, DECISION_FEATURES.index("checks_failed")] == 0
+    confidence, answered, right, stated = decisions(table, fitted, below, veto)
     f1, impossible = table[:, -2], table[:, -1].astype(bool)
     scores = np.where(answered, f1 * ~impossible, impossible)
-    right = np.where(answered, (f1 >= RIGHT_F1) & ~impossible, impossible)
-    stated = np.where(answered, confidence, 1 - confidence)
     return {
         "questions": float(len(table)),
         "f1": 100 * float(scores.mean()),
@@ -263,11 +274,7 @@ def write_report(
     figure.tight_layout()
     figure.savefig(folder / "decision-tradeoff.png", dpi=110)
     plt.close(figure)
-    confidence = confidences(table, fitted)
-    answered = confidence >= result["abstain_below"]
-    f1, impossible = table[:, -2], table[:, -1].astype(bool)
-    right = np.where(answered, (f1 >= RIGHT_F1) & ~impossible, impossible)
-    stated = np.where(answered, confidence, 1 - confidence)
+    _, _, right, stated = decisions(table, fitted, result["abstain_below"])
     bins = reliability_bins(stated.tolist(), right.tolist(), 10)
     figure, axis = plt.subplots(figsize=(4.5, 4))
     axis.plot([0, 1], [0, 1], "--", color="grey")
