@@ -17,13 +17,16 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks.bench import DEFAULT_GOLD, BenchError, format_table, run_benchmark  # noqa: E402
 
+from shanxi_qa.documents.library import open_library  # noqa: E402
+from shanxi_qa.paths import DEFAULT_INDEX, DEFAULT_LIBRARY  # noqa: E402
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="paired cold runs (default 5)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--corpus", type=Path, default=REPO_ROOT / "seeds")
-    parser.add_argument("--index", type=Path, default=REPO_ROOT / "index")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_LIBRARY)
+    parser.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD)
     parser.add_argument("--no-build", action="store_true", help="skip timing a fresh index build")
     args = parser.parse_args()
@@ -34,6 +37,7 @@ def main() -> int:
         print(f"bench: {message}", file=sys.stderr, flush=True)
 
     try:
+        open_library(args.corpus, warn=log)
         result = run_benchmark(
             args.corpus, args.index, args.rounds, gold=args.gold, build=not args.no_build, log=log
         )

@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from shanxi_qa.answer import rank
-from shanxi_qa.evaluation.evaluate import GoldQuestion, load_gold
+from shanxi_qa.evaluation.evaluate import GoldQuestion, load_gold, seed_only
 from shanxi_qa.index.retrieve import retrieve
-from shanxi_qa.pipeline import REPO_ROOT, Pipeline
+from shanxi_qa.paths import DEFAULT_INDEX, DEFAULT_LIBRARY, REPO_ROOT
+from shanxi_qa.pipeline import Pipeline, PipelineConfig
 
 # +1: may only raise the odds; -1: may only lower them.
 SIGNS = {
@@ -155,7 +156,7 @@ def main() -> None:
     if args.folds == 1 or args.folds < 0:
         parser.error("--folds must be 2 or more")
     gold = load_gold(args.train)
-    pipeline = Pipeline()
+    pipeline = Pipeline(PipelineConfig(*seed_only(DEFAULT_LIBRARY, DEFAULT_INDEX)))
     if args.folds:
         hits, total = cross_validate(pipeline, gold, args.folds)
         print(

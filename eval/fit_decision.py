@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT / "eval"))
 
 from shanxi_qa.answer.answerer import AnswerConfig  # noqa: E402
 from shanxi_qa.answer.decide import DECIDE_FILE, DECISION_FEATURES  # noqa: E402
+from shanxi_qa.evaluation.evaluate import seed_only  # noqa: E402
 from shanxi_qa.evaluation.metrics import (  # noqa: E402
     expected_calibration_error,
     normalize_answer,
@@ -44,6 +45,7 @@ from shanxi_qa.evaluation.metrics import (  # noqa: E402
     token_f1,
 )
 from shanxi_qa.evaluation.squad import squad2_articles  # noqa: E402
+from shanxi_qa.paths import DEFAULT_INDEX, DEFAULT_LIBRARY  # noqa: E402
 from shanxi_qa.pipeline import Pipeline, PipelineConfig  # noqa: E402
 
 SQUAD = squad2_articles()
@@ -119,7 +121,7 @@ def collect() -> dict[str, list[list[float]]]:
     dev = rows(pipeline, article_questions(spectre, 1))
     mockingbird = articles[DEV_ARTICLE]
     dev += rows(article_pipeline(mockingbird), article_questions(mockingbird, None))
-    seed = Pipeline(PipelineConfig())
+    seed = Pipeline(PipelineConfig(*seed_only(DEFAULT_LIBRARY, DEFAULT_INDEX)))
     items = [json.loads(line) for line in SEED_CALIBRATION.read_text(encoding="utf-8").splitlines()]
     data["seed"] = rows(seed, [(i["question"], i["answers"]) for i in items])
     data["dev"] = dev

@@ -8,6 +8,7 @@ documents.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -128,6 +129,41 @@ def test_add_docs_ask_and_remove(setup: tuple[Path, Path], tmp_path: Path) -> No
     assert {q["source"] for q in json.loads(after.stdout)["quotes"]} <= {"corpus/tram.txt"}
 
 
+def _at_a_terminal(corpus: Path, index: Path, typed: bytes, *args: str) -> tuple[int, bytes, str]:
+    """Run a command with a terminal for stdin and stderr; ``typed`` is what the user types.
+    Returns the exit code, what the terminal showed and stdout."""
+    import pty
+
+    main, terminal = pty.openpty()
+    command = [sys.executable, "-m", "shanxi_qa", *args, "--corpus", str(corpus)]
+    command += ["--index", str(index)]
+    process = subprocess.Popen(
+        command, stdin=terminal, stdout=subprocess.PIPE, stderr=terminal, env=offline_env()
+    )
+    os.close(terminal)
+    os.write(main, typed)
+    stdout, _ = process.communicate(timeout=300)
+    shown = b""
+    with contextlib.suppress(OSError):
+        while chunk := os.read(main, 4096):
+            shown += chunk
+    os.close(main)
+    return process.returncode, shown, stdout.decode("utf-8")
+
+
+def test_remove_asks_first_at_a_terminal(setup: tuple[Path, Path], tmp_path: Path) -> None:
+    corpus, index = setup
+    run(corpus, index, "add", str(_file(tmp_path / "in", "zoo.txt", ZOO_ARTICLE)))
+    code, shown, stdout = _at_a_terminal(corpus, index, b"n\n", "remove", "zoo.txt")
+    assert code == 0 and stdout == ""
+    assert f"remove zoo.txt from {corpus}? Its file is deleted. [y/N] ".encode() in shown
+    assert b"kept zoo.txt" in shown
+    assert sorted(p.name for p in corpus.iterdir()) == ["tram.txt", "zoo.txt"]
+    code, shown, stdout = _at_a_terminal(corpus, index, b"y\n", "remove", "zoo.txt")
+    assert (code, stdout) == (0, "removed zoo.txt; 1 document(s) left\n")
+    assert sorted(p.name for p in corpus.iterdir()) == ["tram.txt"]
+
+
 def test_ask_source_searches_one_document(setup: tuple[Path, Path], tmp_path: Path) -> None:
     corpus, index = setup
     run(corpus, index, "add", str(_file(tmp_path / "in", "zoo.txt", ZOO_ARTICLE)))
@@ -152,6 +188,10 @@ def test_a_pdf_quote_gives_its_page(setup: tuple[Path, Path], tmp_path: Path) ->
     added = run(corpus, index, "add", str(pdf))
     assert added.returncode == 0, added.stderr
     assert added.stdout.startswith("added library.pdf\nindexed 2 document(s), ")
+    # Progress on stderr: the PDF's pages as they are read, then the texts embedded.
+    assert re.search(r"library\.pdf: pages read: 100%\S* 2/2", added.stderr), added.stderr
+    assert re.search(r"paragraphs embedded: 100%\S* (\d+)/\1", added.stderr), added.stderr
+    assert re.search(r"sentences embedded: 100%\S* (\d+)/\1", added.stderr), added.stderr
     docs = TIME.sub("<time>", run(corpus, index, "docs").stdout)
     assert (
         "library.pdf  pdf   2      9           <time>  Riverton library reopens after the flood"

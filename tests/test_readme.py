@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from shanxi_qa.documents.library import open_library
 from tests.conftest import REPO_ROOT, SEED_DIR, offline_env
 
 pytestmark = pytest.mark.model
@@ -37,14 +38,24 @@ def test_the_readme_has_ask_examples() -> None:
     assert len(readme_examples()) >= 3
 
 
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A library as a fresh checkout makes it (the seed linked in), and an index for it."""
+    root = tmp_path_factory.mktemp("checkout")
+    folder = root / "library"
+    open_library(folder, seed_dir=SEED_DIR, library_dir=folder)
+    return folder, root / "index"
+
+
 @pytest.mark.parametrize(("command", "expected"), readme_examples())
 def test_a_readme_example_prints_what_the_readme_shows(
-    seed_index: Path, command: str, expected: str
+    library: tuple[Path, Path], command: str, expected: str
 ) -> None:
     args = shlex.split(command)
     assert args[:3] == ["python", "-m", "shanxi_qa"]
+    corpus, index = library
     result = subprocess.run(
-        [sys.executable, *args[1:], "--index", str(seed_index), "--corpus", str(SEED_DIR)],
+        [sys.executable, *args[1:], "--index", str(index), "--corpus", str(corpus)],
         capture_output=True,
         text=True,
         env=offline_env(),

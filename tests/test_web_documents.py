@@ -108,6 +108,20 @@ def test_an_added_document_is_answered_from_and_named_with_its_headline(
     assert sorted(p.name for p in (tmp_path / "corpus").iterdir()) == ["tram.txt", "zoo.md"]
 
 
+def test_an_upload_reports_the_pages_read_and_the_texts_embedded(
+    service: ChatService, tmp_path: Path
+) -> None:
+    (tmp_path / "upload").mkdir()
+    pdf = write_library_pdf(tmp_path / "upload" / PDF_NAME)
+    steps: list[tuple[str, int, int]] = []
+    reply = service.add(pdf, PDF_NAME, lambda what, done, total: steps.append((what, done, total)))
+    assert reply.startswith(r"Added **library\.pdf**")
+    assert steps[:2] == [(f"{PDF_NAME}: pages read", 1, 2), (f"{PDF_NAME}: pages read", 2, 2)]
+    kinds = [what for what, _, _ in steps[2:]]
+    assert kinds[0] == "paragraphs embedded" and "sentences embedded" in kinds
+    assert all(done == total for what, done, total in steps[2:] if kinds.count(what) == 1)
+
+
 def test_a_removed_document_is_gone_from_the_answers(service: ChatService, tmp_path: Path) -> None:
     upload = tmp_path / ZOO_NAME
     upload.write_text(ZOO_ARTICLE, encoding="utf-8")
@@ -282,8 +296,22 @@ def test_browser_removes_a_document_and_it_is_gone_from_the_answers(
     _choose_source(page, PDF_NAME)
     bot = page.locator('#chat [data-testid="bot"]')
     before = bot.count()
+    # Removing asks first; "Keep it" keeps it.
+    confirm = page.locator("#remove-confirm")
     page.locator("#remove-document").click()
+    expect(confirm).to_be_visible()
+    expect(page.locator("#remove-question")).to_have_text(
+        f"Remove {PDF_NAME} from the library? Its file is deleted and answers no longer come "
+        "from it."
+    )
+    page.locator("#remove-no").click()
+    expect(confirm).to_be_hidden()
+    expect(bot).to_have_count(before)
+    expect(page.locator("#corpus-line")).to_contain_text(PDF_NAME)
+    page.locator("#remove-document").click()
+    page.locator("#remove-yes").click()
     expect(bot).to_have_count(before + 1, timeout=REPLY_MS)
+    expect(confirm).to_be_hidden()
     expect(bot.nth(before)).to_have_text(f"Removed {PDF_NAME}: answers no longer come from it.")
     expect(page.locator("#corpus-line")).not_to_contain_text(PDF_NAME)
     expect(page.locator("#source-filter input")).to_have_value("All documents")
@@ -293,6 +321,20 @@ def test_browser_removes_a_document_and_it_is_gone_from_the_answers(
     expect(reply).not_to_contain_text(SUNDAY_SENTENCE)
     expect(page.locator("#source-panel")).not_to_contain_text(PDF_NAME)
     expect(page.get_by_text("Error", exact=True)).to_have_count(0)
+
+
+def test_a_removal_is_refused_before_it_is_asked_for_the_seed_and_unknown_names(
+    service: ChatService, tmp_path: Path
+) -> None:
+    corpus = service.pipeline.config.corpus_dir
+    (corpus / ".read-only").write_text("tram.txt\n", encoding="utf-8")
+    assert service.removal_refused(None) == "Pick a document in “Search in” first, then remove it."
+    assert service.removal_refused("tram.txt") == (
+        r"**tram\.txt** is part of the project: it cannot be removed."
+    )
+    assert service.removal_refused("gone.txt") == r"**gone\.txt** is no longer in the library."
+    (corpus / ".read-only").unlink()
+    assert service.removal_refused("tram.txt") is None
 
 
 def test_the_chat_follows_an_index_another_process_changed(

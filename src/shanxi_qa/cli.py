@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from shanxi_qa.records import RETRIEVAL_MODES, Answer, Quote
-from shanxi_qa.terminal import safe_output
+from shanxi_qa.terminal import ProgressLines, safe_output
 
 EXIT_RUNTIME, EXIT_USAGE = 1, 2
 
@@ -31,13 +31,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    from shanxi_qa.pipeline import DEFAULT_CORPUS, DEFAULT_INDEX
+    from shanxi_qa.paths import DEFAULT_INDEX, DEFAULT_LIBRARY
 
     parser.add_argument(
         "--corpus",
         type=Path,
-        default=DEFAULT_CORPUS,
-        help="folder of documents (.txt, .md, .html, .pdf)",
+        default=DEFAULT_LIBRARY,
+        help="folder of documents (.txt, .md, .html, .pdf); default: library/, which holds "
+        "the seed and what you add",
     )
     parser.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="folder for the index")
 
@@ -106,9 +107,16 @@ def build_parser() -> argparse.ArgumentParser:
         "remove",
         help="remove a document from the corpus and the index",
         description="Delete a document from the corpus folder and rebuild the index without it "
-        "(nothing is embedded).\nexample: shanxi-qa remove report.pdf",
+        "(nothing is embedded). At a terminal it asks first; --yes does not.\n"
+        "example: shanxi-qa remove report.pdf",
     )
     remove.add_argument("name", metavar="NAME", help="the document's file name (see `docs`)")
+    remove.add_argument(
+        "-y",
+        "--yes",
+        action="store_true",
+        help="do not ask first (at a terminal, remove asks before deleting the file)",
+    )
     _common(remove)
 
     docs = commands.add_parser(
@@ -400,13 +408,18 @@ def _add(args: argparse.Namespace) -> int:
     from shanxi_qa.documents.corpus import add_documents
     from shanxi_qa.index.build import load_index
 
-    changes = add_documents(
-        [(path, path.name) for path in args.files],
-        args.corpus,
-        args.index,
-        replace=args.replace,
-        warn=_warn,
-    )
+    progress = ProgressLines()
+    try:
+        changes = add_documents(
+            [(path, path.name) for path in args.files],
+            args.corpus,
+            args.index,
+            replace=args.replace,
+            warn=_warn,
+            report=progress,
+        )
+    finally:
+        progress.close()
     for change in changes:
         if change.status == "refused":
             print(f"error: {change.message}", file=sys.stderr)
@@ -422,10 +435,24 @@ def _add(args: argparse.Namespace) -> int:
     return EXIT_USAGE if any(change.status == "refused" for change in changes) else 0
 
 
+def _confirmed(question: str) -> bool:
+    """Whether the user at the terminal says yes; without a terminal (a script) there is
+    nobody to ask, and the command goes ahead as told."""
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return True
+    print(question, end="", file=sys.stderr, flush=True)
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
 def _remove(args: argparse.Namespace) -> int:
     from shanxi_qa.documents.corpus import remove_document
     from shanxi_qa.index.build import read_manifest
 
+    if not args.yes and not _confirmed(
+        f"remove {args.name} from {args.corpus}? Its file is deleted. [y/N] "
+    ):
+        print(f"kept {args.name}", file=sys.stderr)
+        return 0
     change = remove_document(args.name, args.corpus, args.index, warn=_warn)
     manifest = read_manifest(args.index) or {}
     print(f"{change.message}; {manifest.get('documents', 0)} document(s) left")
@@ -526,7 +553,7 @@ def _bench(args: argparse.Namespace) -> int:
     """The bench lives beside the package, in the checkout's ``benchmarks/``."""
     import importlib
 
-    from shanxi_qa.pipeline import REPO_ROOT
+    from shanxi_qa.paths import REPO_ROOT
 
     if not (REPO_ROOT / "benchmarks" / "bench.py").is_file():
         raise UsageError(f"bench runs from a checkout: {REPO_ROOT / 'benchmarks'} is missing")
@@ -566,6 +593,10 @@ def _run(args: argparse.Namespace) -> int:
     from shanxi_qa.pipeline import QuestionError
 
     try:
+        if isinstance(getattr(args, "corpus", None), Path):
+            from shanxi_qa.documents.library import open_library
+
+            open_library(args.corpus, warn=_warn)
         return _COMMANDS[args.command](args)
     except (UsageError, QuestionError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

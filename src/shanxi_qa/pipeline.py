@@ -13,6 +13,7 @@ from shanxi_qa.answer.decide import Decision
 from shanxi_qa.conversation.followup import Turn, prefer_passage, resolve
 from shanxi_qa.documents.corpus import headline, known_names
 from shanxi_qa.documents.journal import recover
+from shanxi_qa.documents.library import open_library
 from shanxi_qa.index.build import IndexStoreError, LoadedIndex, build_index, is_fresh, load_index
 from shanxi_qa.index.chunk import ChunkerConfig
 from shanxi_qa.index.embed import Encoder, Vectors
@@ -23,11 +24,10 @@ from shanxi_qa.language.question import (
     expand_terms,
     with_corpus_names,
 )
+from shanxi_qa.paths import DEFAULT_INDEX, DEFAULT_LIBRARY
 from shanxi_qa.records import Answer, Document, Hit, RetrievalMode
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CORPUS = REPO_ROOT / "seeds"
-DEFAULT_INDEX = REPO_ROOT / "index"
+DEFAULT_CORPUS = DEFAULT_LIBRARY
 MAX_QUESTION_CHARS = 1000
 # Earlier turns read for a follow-up: the last one is what a follow-up points to; the ones
 # before it matter only to resolve a chain of follow-ups ("and in 2023?", "and the year before?").
@@ -136,6 +136,7 @@ class Pipeline:
                 encoder_factory=encoder_factory,
             )
 
+        open_library(config.corpus_dir, warn=warn)
         # A change to the corpus that a killed process left is finished or undone first.
         done = recover(config.corpus_dir, config.index_dir)
         if done:

@@ -6,6 +6,7 @@ The JSON that the CLI prints and the web API returns is ``dataclasses.asdict`` o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -14,6 +15,10 @@ from typing import Any, Literal
 BlockKind = Literal["headline", "standfirst", "byline", "heading", "body", "caption"]
 RetrievalMode = Literal["bm25", "dense", "hybrid"]
 RETRIEVAL_MODES: tuple[RetrievalMode, ...] = ("bm25", "dense", "hybrid")
+
+# How long work tells how far it is: ``report(what, done, total)``, e.g.
+# ``("pages read", 12, 480)`` or ``("texts embedded", 300, 2100)``.
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)

@@ -65,3 +65,37 @@ def safe_output(*, json_mode: bool = False) -> Iterator[None]:
         yield
     finally:
         sys.stdout, sys.stderr = saved
+
+
+class ProgressLines:
+    """A :data:`~shanxi_qa.records.Progress` for the terminal: a bar on stderr for each step
+    ("a.pdf: pages read 12/480", "sentences embedded 384/2100"), closed when the next begins."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream
+        self._what: str | None = None
+        self._bar: Any = None
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if what != self._what:
+            self.close()
+            self._what = what
+            self._bar = tqdm(
+                total=total,
+                desc=printable(what),
+                unit="",
+                file=self.stream or sys.stderr,
+                mininterval=0,
+                leave=True,
+                dynamic_ncols=True,
+            )
+        self._bar.total = total
+        self._bar.n = done
+        self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+        self._bar, self._what = None, None

@@ -38,12 +38,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from shanxi_qa.documents.corpus import CorpusError, add_documents, describe, remove_document
+from shanxi_qa.documents.corpus import (
+    CorpusError,
+    add_documents,
+    describe,
+    read_only_names,
+    remove_document,
+)
 from shanxi_qa.documents.corpus import headline as document_headline
 from shanxi_qa.documents.ingest import MAX_FILE_BYTES
 from shanxi_qa.index.build import IndexStoreError, current_build, read_manifest
 from shanxi_qa.pipeline import MAX_HISTORY, Pipeline, PipelineConfig, QuestionError, SourceError
-from shanxi_qa.records import Answer, Document, Quote
+from shanxi_qa.records import Answer, Document, Progress, Quote
 
 if TYPE_CHECKING:
     import gradio
@@ -281,14 +287,19 @@ class ChatService:
         self.follow_index()
         return sorted(Path(source).name for source in self.pipeline.index.documents)
 
-    def add(self, path: Path, name: str) -> str:
-        """Add the uploaded file ``path`` as ``name``; the reply for the chat (Markdown)."""
+    def add(self, path: Path, name: str, report: Progress | None = None) -> str:
+        """Add the uploaded file ``path`` as ``name``; the reply for the chat (Markdown).
+        ``report`` is told how far it is (pages read, texts embedded)."""
         shown = escape_markdown(name)
         try:
             with self._changing:
                 config = self.pipeline.config
                 (change,) = add_documents(
-                    [(path, name)], config.corpus_dir, config.index_dir, config.chunker
+                    [(path, name)],
+                    config.corpus_dir,
+                    config.index_dir,
+                    config.chunker,
+                    report=report,
                 )
                 if change.status in ("added", "replaced"):
                     self._reload()
@@ -324,6 +335,17 @@ class ChatService:
             _log_failure(f"removing {name}")
             return f"Sorry, something went wrong while removing {shown}."
         return f"Removed **{escape_markdown(change.name)}**: answers no longer come from it."
+
+    def removal_refused(self, name: str | None) -> str | None:
+        """Why ``name`` cannot be removed (Markdown), or None when a removal can be asked."""
+        if name is None:
+            return "Pick a document in “Search in” first, then remove it."
+        config = self.pipeline.config
+        if name in read_only_names(config.corpus_dir):
+            return f"**{escape_markdown(name)}** is part of the project: it cannot be removed."
+        if name not in self.document_names():
+            return f"**{escape_markdown(name)}** is no longer in the library."
+        return None
 
     def follow_index(self) -> None:
         """Load the index another process made current (the CLI's ``add`` or ``remove``,
@@ -403,35 +425,54 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
         return history, gr.skip() if panel is None else panel, turns
 
     def upload(
-        path: str | None, history: list[dict[str, Any]] | None
+        path: str | None,
+        history: list[dict[str, Any]] | None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's way to ask for it
     ) -> tuple[list[dict[str, Any]], str, Any]:
         history = list(history or [])
         if not path:
             return history, *sources()
         name = Path(path).name
         history.append({"role": "user", "content": f"*Add a document:* {escape_markdown(name)}"})
-        history.append({"role": "assistant", "content": service.add(Path(path), name)})
+
+        def report(what: str, done: int, total: int) -> None:
+            progress((done, total), desc=what, unit="")
+
+        history.append({"role": "assistant", "content": service.add(Path(path), name, report)})
         # The corpus holds its own copy: Gradio's cached upload goes, added or refused.
         with contextlib.suppress(OSError):
             Path(path).unlink()
         return history, *sources()
 
-    def remove(
+    def ask_to_remove(
         choice: str | None, history: list[dict[str, Any]] | None
-    ) -> tuple[list[dict[str, Any]], str, Any]:
-        history = list(history or [])
+    ) -> tuple[list[dict[str, Any]], Any, str, str]:
+        """First step of a removal: the question to confirm, or why there is nothing to ask."""
         name = _source_choice(choice)
-        if name is None:
-            reply = "Pick a document in “Search in” first, then remove it."
-        else:
+        refusal = service.removal_refused(name)
+        if refusal is not None or name is None:
+            reply = refusal or ""
+            history = [*(history or []), {"role": "assistant", "content": reply}]
+            return history, gr.Column(visible=False), "", ""
+        question = (
+            f"Remove **{escape_markdown(name)}** from the library? Its file is deleted and "
+            "answers no longer come from it."
+        )
+        return list(history or []), gr.Column(visible=True), question, name
+
+    def remove(
+        name: str, history: list[dict[str, Any]] | None
+    ) -> tuple[list[dict[str, Any]], str, Any, Any, str]:
+        history = list(history or [])
+        if name:
             history.append(
                 {"role": "user", "content": f"*Remove the document:* {escape_markdown(name)}"}
             )
-            reply = service.remove(name)
-        history.append({"role": "assistant", "content": reply})
+            history.append({"role": "assistant", "content": service.remove(name)})
         choices = [ALL_DOCUMENTS, *service.document_names()]
         dropdown = gr.Dropdown(choices=choices, value=ALL_DOCUMENTS)
-        return history, corpus_description(service.pipeline), dropdown
+        hidden = gr.Column(visible=False)
+        return history, corpus_description(service.pipeline), dropdown, hidden, ""
 
     def clear() -> tuple[list[dict[str, Any]], str, str, str, list[Answer]]:
         return [], PANEL_PLACEHOLDER, "", "", []
@@ -462,6 +503,15 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
                 min_width=180,
                 elem_id="remove-document",
             )
+        with gr.Column(visible=False, elem_id="remove-confirm") as confirm_box:
+            confirm_text = gr.Markdown("", elem_id="remove-question")
+            with gr.Row():
+                confirm_yes = gr.Button(
+                    "Yes, remove it", variant="stop", size="sm", elem_id="remove-yes"
+                )
+                confirm_no = gr.Button(
+                    "Keep it", variant="secondary", size="sm", elem_id="remove-no"
+                )
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=420):
                 chatbot = gr.Chatbot(
@@ -509,6 +559,7 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
             with gr.Column(scale=2, min_width=320):
                 panel = gr.HTML(PANEL_PLACEHOLDER, elem_id="source-panel", js_on_load=None)
         pending = gr.State("")
+        to_remove = gr.State("")  # the document a removal waits to be confirmed for
         # This browser session's conversation: the answer records, oldest first.
         conversation = gr.State([])
 
@@ -544,16 +595,30 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
             [upload_button, chatbot],
             [chatbot, corpus_line, source_filter],
             api_visibility="private",
-            show_progress="minimal",
+            show_progress="full",  # pages read, texts embedded
             concurrency_limit=1,
         )
         remove_button.click(
-            remove,
+            ask_to_remove,
             [source_filter, chatbot],
-            [chatbot, corpus_line, source_filter],
+            [chatbot, confirm_box, confirm_text, to_remove],
+            queue=False,
+            api_visibility="private",
+        )
+        confirm_yes.click(
+            remove,
+            [to_remove, chatbot],
+            [chatbot, corpus_line, source_filter, confirm_box, to_remove],
             api_visibility="private",
             show_progress="minimal",
             concurrency_limit=1,
+        )
+        confirm_no.click(
+            lambda: (gr.Column(visible=False), ""),
+            None,
+            [confirm_box, to_remove],
+            queue=False,
+            api_visibility="private",
         )
         clear_button.click(
             clear,

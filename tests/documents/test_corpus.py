@@ -24,7 +24,7 @@ from shanxi_qa.documents.corpus import (
     remove_document,
     safe_name,
 )
-from shanxi_qa.index.build import build_index, load_index, read_manifest
+from shanxi_qa.index.build import build_index, is_fresh, load_index, read_manifest
 from shanxi_qa.index.cache import MODELS_DIR
 from shanxi_qa.index.chunk import ChunkerConfig
 from shanxi_qa.pipeline import Pipeline, PipelineConfig, SourceError
@@ -466,9 +466,9 @@ def test_an_added_file_is_read_once_and_the_others_not_at_all(
     real = ingest.load_document
     read: list[str] = []
 
-    def load_document(path: Path, source: str) -> Any:
+    def load_document(path: Path, source: str, report: Any = None) -> Any:
         read.append(Path(path).name)
-        return real(path, source)
+        return real(path, source, report)
 
     monkeypatch.setattr(ingest, "load_document", load_document)
     zoo = _file(tmp_path / "in", "zoo.txt", ZOO_ARTICLE)
@@ -506,3 +506,21 @@ def test_the_seed_is_read_only_and_eval_measures_it_alone(
     assert (copy, copy_index) == (index_dir / "eval" / "corpus", index_dir / "eval" / "index")
     assert sorted(p.name for p in copy.iterdir()) == ["tram.txt"]
     assert (copy / "tram.txt").read_text(encoding="utf-8") == TINY_ARTICLE
+
+
+def test_the_same_files_in_a_folder_of_another_name_get_their_own_index(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index_dir = tmp_path / "index"
+    build_index(corpus, index_dir, ChunkerConfig(), encoder_factory=FakeEncoder)
+    other = tmp_path / "c1"
+    shutil.copytree(corpus, other)
+    assert not is_fresh(index_dir, other, ChunkerConfig())
+    build_index(other, index_dir, ChunkerConfig(), encoder_factory=FakeEncoder)
+    index = load_index(index_dir)
+    assert sorted(index.documents) == ["c1/tram.txt"]
+    assert {chunk.source for chunk in index.chunks} == {"c1/tram.txt"}
+    zoo = _file(tmp_path / "in", "zoo.txt", ZOO_ARTICLE)
+    [change] = add_documents([(zoo, "zoo.txt")], other, index_dir, encoder_factory=FakeEncoder)
+    assert change.status == "added"
+    assert sorted(load_index(index_dir).documents) == ["c1/tram.txt", "c1/zoo.txt"]

@@ -42,7 +42,7 @@ from shanxi_qa.index.build import (
 )
 from shanxi_qa.index.cache import sha256_of
 from shanxi_qa.index.chunk import ChunkerConfig
-from shanxi_qa.records import Document
+from shanxi_qa.records import Document, Progress
 
 # What ``docs`` calls each kind of file, by suffix.
 KINDS = {
@@ -233,6 +233,7 @@ def add_documents(
     replace: bool = False,
     encoder_factory: Callable[[], Any] | None = None,
     warn: Callable[[str], None] = _quiet,
+    report: Progress | None = None,
 ) -> list[Change]:
     """Copy each ``(path, name)`` into the corpus as ``name`` and index them, in one build.
 
@@ -240,7 +241,8 @@ def add_documents(
     ``replace``), ``unchanged`` (already in the corpus, byte for byte, under this name or
     another) or ``refused`` (with the reason). A refused file changes nothing. When the
     build fails, every file of this call is taken out again and the error is raised: the
-    corpus and the index stay as they were.
+    corpus and the index stay as they were. ``report`` is told how far it is: the pages
+    read of each PDF (``"a.pdf: pages read"``) and the texts embedded (see :func:`build_index`).
     """
     from shanxi_qa.documents.ingest import IngestError, load_document
 
@@ -264,7 +266,9 @@ def add_documents(
                     name = given
                     staged = planned[name][0]
                     try:
-                        document = load_document(staged, f"{corpus_dir.name}/{name}")
+                        document = load_document(
+                            staged, f"{corpus_dir.name}/{name}", _naming(report, name)
+                        )
                     except IngestError as error:
                         change = Change(name, "refused", _reading_error(error, staged, name))
                     except Exception as error:  # a reader bug on this file must not be fatal
@@ -285,11 +289,27 @@ def add_documents(
                 changes.append(change)
             if planned:
                 _move_in_and_build(
-                    planned, read, corpus_dir, index_dir, config, staging, encoder_factory, warn
+                    planned,
+                    read,
+                    corpus_dir,
+                    index_dir,
+                    config,
+                    staging,
+                    encoder_factory,
+                    warn,
+                    report,
                 )
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return changes
+
+
+def _naming(report: Progress | None, name: str) -> Progress | None:
+    """``report`` with each step's name prefixed by the file it is about."""
+    if report is None:
+        return None
+    given = report
+    return lambda what, done, total: given(f"{name}: {what}", done, total)
 
 
 def _plan_one(
@@ -359,6 +379,7 @@ def _move_in_and_build(
     staging: Path,
     encoder_factory: Callable[[], Any] | None,
     warn: Callable[[str], None],
+    report: Progress | None = None,
 ) -> None:
     """Journal the change, move the staged files into the corpus (a replaced file into the
     staging folder's ``.previous``) and build; on any failure put everything back."""
@@ -390,6 +411,7 @@ def _move_in_and_build(
             warn=warn,
             require=set(planned),
             read=read,  # checked once, read once
+            report=report,
         )
         journal.fault_point("add-built")
     except BaseException:

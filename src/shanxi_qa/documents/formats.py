@@ -45,7 +45,7 @@ from shanxi_qa.documents.ingest import (
     normalise_paragraph,
     word_counts,
 )
-from shanxi_qa.records import BlockKind, Repair
+from shanxi_qa.records import BlockKind, Progress, Repair
 
 __all__ = [
     "MAX_PDF_PAGES",
@@ -508,7 +508,7 @@ def _pdf_kind_of(data: bytes) -> str:
     return "something else"
 
 
-def _pdf_pages(data: bytes, path: Path) -> list[_Page]:
+def _pdf_pages(data: bytes, path: Path, report: Progress | None = None) -> list[_Page]:
     from pdfminer.converter import PDFPageAggregator
     from pdfminer.layout import LAParams
     from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
@@ -538,6 +538,8 @@ def _pdf_pages(data: bytes, path: Path) -> list[_Page]:
         for number, page in enumerate(PDFPage.create_pages(document), start=1):
             interpreter.process_page(page)
             pages.append(_layout_page(device.get_result(), number))
+            if report is not None:
+                report("pages read", number, count)
         return pages
     except PDFPasswordIncorrect as err:
         raise IngestError(
@@ -553,7 +555,9 @@ def _pdf_pages(data: bytes, path: Path) -> list[_Page]:
         raise IngestError(f"{path}: damaged PDF, cannot be read ({reason})") from err
 
 
-def read_pdf(path: Path, data: bytes) -> tuple[list[Paragraph], list[Repair]]:
+def read_pdf(
+    path: Path, data: bytes, report: Progress | None = None
+) -> tuple[list[Paragraph], list[Repair]]:
     """The paragraphs of a PDF in reading order, with their pages and layout kinds.
 
     Raises :class:`IngestError` for a file that is no PDF, is encrypted with a password, is
@@ -561,7 +565,7 @@ def read_pdf(path: Path, data: bytes) -> tuple[list[Paragraph], list[Repair]]:
     """
     if b"%PDF-" not in data[:1024]:
         raise IngestError(f"{path}: not a PDF (the file holds {_pdf_kind_of(data)})")
-    pages = _pdf_pages(data, path)
+    pages = _pdf_pages(data, path, report)
     furniture = _furniture(pages)
     dropped = sorted(
         {

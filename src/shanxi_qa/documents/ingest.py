@@ -30,7 +30,7 @@ from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
-from shanxi_qa.records import Block, BlockKind, Document, Repair
+from shanxi_qa.records import Block, BlockKind, Document, Progress, Repair
 
 __all__ = [
     "CORPUS_SUFFIXES",
@@ -1071,7 +1071,7 @@ def _decode_text(path: Path, data: bytes) -> str:
     return text
 
 
-def load_document(path: Path, source: str) -> Document:
+def load_document(path: Path, source: str, report: Progress | None = None) -> Document:
     """Read one file and clean it into a :class:`Document` named ``source``.
 
     The reader goes by the suffix (see ``CORPUS_SUFFIXES``): ``.txt`` is a UTF-8 page
@@ -1083,7 +1083,7 @@ def load_document(path: Path, source: str) -> Document:
     type, one that cannot be read, is empty or blank, is larger than ``MAX_FILE_BYTES``, or
     that its format's reader rejects (binary or non-UTF-8 text, a PDF that is encrypted,
     damaged, a scan without text or over ``MAX_PDF_PAGES`` pages, a web page without
-    article text).
+    article text). ``report`` is told the pages of a PDF as they are read.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -1105,7 +1105,7 @@ def load_document(path: Path, source: str) -> Document:
         elif suffix in HTML_SUFFIXES:
             text, blocks, repairs = clean_paragraphs(formats.read_html(path, data), repair=False)
         else:
-            paragraphs, found = formats.read_pdf(path, data)
+            paragraphs, found = formats.read_pdf(path, data, report)
             text, blocks, repairs = clean_paragraphs(paragraphs, found)
     if not blocks:
         raise IngestError(f"{path}: no text found in it")

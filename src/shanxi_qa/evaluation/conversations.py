@@ -28,8 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from shanxi_qa.evaluation import metrics
+from shanxi_qa.evaluation.evaluate import seed_only
 from shanxi_qa.evaluation.squad import BENCHMARKS_ENV, squad2_articles
-from shanxi_qa.pipeline import REPO_ROOT, Pipeline, PipelineConfig
+from shanxi_qa.paths import REPO_ROOT
+from shanxi_qa.pipeline import Pipeline, PipelineConfig
 from shanxi_qa.records import Answer
 
 DEFAULT_CONVERSATIONS = REPO_ROOT / "eval" / "conversations.jsonl"
@@ -275,7 +277,8 @@ def run_cli(args: argparse.Namespace) -> int:
     """``shanxi-qa eval --conversations [FILE]``: follow-up metrics with and without history."""
     path = Path(args.conversations) if args.conversations else DEFAULT_CONVERSATIONS
     conversations = load_conversations(path)
-    seed = PipelineConfig(corpus_dir=args.corpus, index_dir=args.index)
+    corpus, index = seed_only(args.corpus, args.index)
+    seed = PipelineConfig(corpus_dir=corpus, index_dir=index)
     scores, report = evaluate_conversations(conversations, seed)
     if getattr(args, "json", False):
         print(json.dumps(scores, indent=2))

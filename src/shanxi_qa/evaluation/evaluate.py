@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from shanxi_qa.evaluation import metrics
-from shanxi_qa.pipeline import REPO_ROOT, Pipeline, PipelineConfig
+from shanxi_qa.paths import REPO_ROOT
+from shanxi_qa.pipeline import Pipeline, PipelineConfig
 from shanxi_qa.records import RETRIEVAL_MODES, Hit, RetrievalMode
 
 DEFAULT_GOLD = REPO_ROOT / "eval" / "gold.jsonl"

@@ -58,7 +58,7 @@ from shanxi_qa.index.embed import (
     Vectors,
 )
 from shanxi_qa.documents.journal import fault_point
-from shanxi_qa.records import Block, Chunk, Document, Repair, Sentence
+from shanxi_qa.records import Block, Chunk, Document, Progress, Repair, Sentence
 from shanxi_qa.index.cache import (
     MODELS_DIR,
     EmbeddingCache,
@@ -148,6 +148,8 @@ def expected_manifest(corpus_dir: Path, config: ChunkerConfig) -> dict[str, Any]
     return {
         "format_version": FORMAT_VERSION,
         "shanxi_qa": __version__,
+        # Sources are named after the folder ("library/a.txt"): another name, another index.
+        "corpus_name": corpus_dir.name,
         "corpus_files": corpus_fingerprint(corpus_dir),
         "model": {"name": MODEL_NAME, "package": MODEL_PACKAGE, "version": model_version},
         "chunker": asdict(config),
@@ -157,7 +159,14 @@ def expected_manifest(corpus_dir: Path, config: ChunkerConfig) -> dict[str, Any]
 def _freshness_key(manifest: dict[str, Any]) -> dict[str, Any]:
     return {
         key: manifest.get(key)
-        for key in ("format_version", "shanxi_qa", "corpus_files", "model", "chunker")
+        for key in (
+            "format_version",
+            "shanxi_qa",
+            "corpus_name",
+            "corpus_files",
+            "model",
+            "chunker",
+        )
     }
 
 
@@ -330,9 +339,6 @@ def ensure_writable(index_dir: Path) -> None:
         ) from error
 
 
-Progress = Callable[[str], None]
-
-
 def _quiet(_: str) -> None:
     pass
 
@@ -348,6 +354,7 @@ def build_index(
     warn: Callable[[str], None] = _quiet,
     require: Collection[str] = (),
     read: Mapping[str, tuple[str, Document]] | None = None,
+    report: Progress | None = None,
 ) -> Path:
     """Build the index for ``corpus_dir`` into ``index_dir`` and make it current.
 
@@ -364,6 +371,8 @@ def build_index(
     file to check it, and a long PDF takes a while to read).
     Returns the new index folder. When another process finished an identical build while
     this one waited for the lock, that index is kept and nothing is rebuilt.
+    ``report`` is told how far the build is: the pages of each PDF read anew, and the texts
+    the encoder embeds (paragraphs, sentences, sentence pairs, words), kind by kind.
     """
     ensure_writable(index_dir)
     with build_lock(index_dir):
@@ -383,7 +392,13 @@ def build_index(
                 config,
                 manifest,
                 _Build(
-                    encoder_factory, progress, warn, force, frozenset(require), dict(read or {})
+                    encoder_factory,
+                    progress,
+                    warn,
+                    force,
+                    frozenset(require),
+                    dict(read or {}),
+                    report,
                 ),
             )
             _point_current_at(index_dir, build_dir)
@@ -404,6 +419,7 @@ class _Build:
     force: bool
     require: frozenset[str]
     read: dict[str, tuple[str, Document]]
+    report: Progress | None = None
 
 
 def _check_required(
@@ -480,13 +496,14 @@ class _Earlier:
         corpus_dir: Path,
         hashes: Mapping[str, str],
         read: Mapping[str, tuple[str, Document]],
+        report: Progress | None = None,
     ) -> tuple[list[Document], list[str]]:
         """The corpus's documents and skip warnings, as :func:`ingest.load_corpus` gives
         them, with unchanged files taken from the earlier build, and files the caller has
         just read (``read``, see :func:`build_index`), instead of read again."""
         from shanxi_qa.documents.ingest import IngestError, load_corpus, load_document
 
-        if not self.documents and not read:
+        if not self.documents and not read and report is None:
             return load_corpus(corpus_dir)
         if not corpus_dir.is_dir():  # load_corpus's own message for a missing folder
             return load_corpus(corpus_dir)
@@ -509,7 +526,7 @@ class _Earlier:
                 continue
             # The same handling as load_corpus: a bad file is skipped with its reason.
             try:
-                documents.append(load_document(path, source))
+                documents.append(load_document(path, source, report))
             except IngestError as err:
                 warnings.append(f"skipped {err}")
             except Exception as err:
@@ -534,7 +551,11 @@ class _Earlier:
         for document in documents:
             name = PurePosixPath(document.source).name
             earlier = self.chunks.get(name) if same_model else None
-            if earlier and self._unchanged(name, hashes.get(name)):
+            if (
+                earlier
+                and self._unchanged(name, hashes.get(name))
+                and all(c.source == document.source for c in earlier)
+            ):
                 first = len(chunks)
                 chunks += [replace(c, chunk_id=first + i) for i, c in enumerate(earlier)]
                 continue
@@ -563,7 +584,7 @@ def _write_index(
 
     hashes = manifest["corpus_files"]
     earlier = _Earlier.of(index_dir, manifest, build.force)
-    documents, warnings = earlier.load_corpus(corpus_dir, hashes, build.read)
+    documents, warnings = earlier.load_corpus(corpus_dir, hashes, build.read, build.report)
     for warning in warnings:
         build.warn(warning)
     sources = {Path(d.source).name: d for d in documents}
@@ -594,27 +615,34 @@ def _write_index(
 
     cache = EmbeddingCache(index_dir, identity, int(encoder.dimension), read=not build.force)
 
-    def embed(texts: list[str]) -> Vectors:
-        return cache.encode(encoder.encode, texts)
+    def embed(texts: list[str], what: str = "texts") -> Vectors:
+        report = build.report
+        if report is None:
+            return cache.encode(encoder.encode, texts)
+        return cache.encode(
+            encoder.encode, texts, lambda done, total: report(f"{what} embedded", done, total)
+        )
 
-    chunk_vectors = embed([chunk.text for chunk in chunks])
+    chunk_vectors = embed([chunk.text for chunk in chunks], "paragraphs")
     sentence_rows = [(c.chunk_id, i) for c in chunks for i in range(len(c.sentences))]
     texts = {d.source: d.text for d in documents}
     sentence_texts = [
         texts[chunks[cid].source][chunks[cid].sentences[i].start : chunks[cid].sentences[i].end]
         for cid, i in sentence_rows
     ]
-    sentence_vectors = embed(sentence_texts)
+    sentence_vectors = embed(sentence_texts, "sentences")
     np.save(
         build_dir / "window_vectors.npy",
-        _window_vectors(chunks, texts, sentence_rows, sentence_vectors, embed),
+        _window_vectors(
+            chunks, texts, sentence_rows, sentence_vectors, lambda t: embed(t, "sentence pairs")
+        ),
     )
     dense = faiss.IndexFlatIP(encoder.dimension)
     dense.add(np.ascontiguousarray(chunk_vectors, dtype=np.float32))
     faiss.write_index(dense, str(build_dir / "dense.faiss"))
     np.save(build_dir / "sentence_vectors.npy", sentence_vectors)
     vocabulary = corpus_vocabulary(chunks)
-    np.save(build_dir / "vocabulary_vectors.npy", embed(vocabulary))
+    np.save(build_dir / "vocabulary_vectors.npy", embed(vocabulary, "words"))
     cache.save()
     step("embedded")
 

@@ -197,6 +197,10 @@ def record_files(folder: Path) -> FileRecords:
 # --------------------------------------------------------------------------- embeddings
 
 
+# Texts embedded between two progress reports (a few seconds of work on a busy core).
+REPORT_EVERY = 128
+
+
 class EmbeddingCache:
     """Embeddings by content: ``encode`` embeds only the texts it has not seen with this model.
 
@@ -221,19 +225,39 @@ class EmbeddingCache:
         self.embedded = 0  # texts the encoder embedded since this cache was opened
         self.reused = 0  # texts served from the cache
 
+    @staticmethod
+    def _encode(
+        encode: Callable[[list[str]], Vectors],
+        texts: list[str],
+        report: Callable[[int, int], None] | None,
+    ) -> Vectors:
+        if report is None:
+            return np.asarray(encode(texts), dtype=np.float32)
+        parts = []
+        for start in range(0, len(texts), REPORT_EVERY):
+            parts.append(np.asarray(encode(texts[start : start + REPORT_EVERY]), np.float32))
+            report(min(start + REPORT_EVERY, len(texts)), len(texts))
+        return np.concatenate(parts)
+
     def key(self, text: str) -> bytes:
         return hashlib.sha256(self._salt + text.encode("utf-8", "surrogatepass")).digest()
 
-    def encode(self, encode: Callable[[list[str]], Vectors], texts: list[str]) -> Vectors:
-        """Vectors of ``texts`` in order: cached rows, and ``encode`` (called once, on the
-        distinct texts the cache lacks) for the rest."""
+    def encode(
+        self,
+        encode: Callable[[list[str]], Vectors],
+        texts: list[str],
+        report: Callable[[int, int], None] | None = None,
+    ) -> Vectors:
+        """Vectors of ``texts`` in order: cached rows, and ``encode`` (on the distinct texts
+        the cache lacks; once, or in batches of :data:`REPORT_EVERY` told to ``report(done,
+        total)``) for the rest."""
         keys = [self.key(text) for text in texts]
         missing: dict[bytes, str] = {}
         for key, text in zip(keys, texts, strict=True):
             if key not in self._row and key not in self._new and key not in missing:
                 missing[key] = text
         if missing:
-            fresh = np.asarray(encode(list(missing.values())), dtype=np.float32)
+            fresh = np.asarray(self._encode(encode, list(missing.values()), report))
             if fresh.shape != (len(missing), self.dimension):
                 raise ValueError(
                     f"the encoder returned vectors of shape {fresh.shape} for {len(missing)} "
