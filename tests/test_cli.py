@@ -21,6 +21,8 @@ def shanxi_qa(
     index: Path, *args: str, stdin: bytes | None = None
 ) -> subprocess.CompletedProcess[bytes]:
     command = [sys.executable, "-m", "shanxi_qa", args[0], "--index", str(index), *args[1:]]
+    if "--corpus" not in args:  # the index was built for the seed folder itself
+        command[4:4] = ["--corpus", str(SEED_DIR)]
     return subprocess.run(
         command, input=stdin, capture_output=True, env=offline_env(), timeout=300, check=False
     )

@@ -130,25 +130,36 @@ def test_add_docs_ask_and_remove(setup: tuple[Path, Path], tmp_path: Path) -> No
 
 
 def _at_a_terminal(corpus: Path, index: Path, typed: bytes, *args: str) -> tuple[int, bytes, str]:
-    """Run a command with a terminal for stdin and stderr; ``typed`` is what the user types.
-    Returns the exit code, what the terminal showed and stdout."""
+    """Run a command with a terminal (120 columns) for stdin and stderr; ``typed`` is what
+    the user types. Returns the exit code, what the terminal showed and stdout."""
+    import fcntl
     import pty
+    import struct
+    import termios
+    import threading
 
     main, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     command = [sys.executable, "-m", "shanxi_qa", *args, "--corpus", str(corpus)]
     command += ["--index", str(index)]
     process = subprocess.Popen(
         command, stdin=terminal, stdout=subprocess.PIPE, stderr=terminal, env=offline_env()
     )
     os.close(terminal)
+    shown = bytearray()
+
+    def read() -> None:  # all along, so the terminal's buffer never fills
+        with contextlib.suppress(OSError):
+            while chunk := os.read(main, 4096):
+                shown.extend(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     os.write(main, typed)
     stdout, _ = process.communicate(timeout=300)
-    shown = b""
-    with contextlib.suppress(OSError):
-        while chunk := os.read(main, 4096):
-            shown += chunk
+    reader.join(timeout=10)
     os.close(main)
-    return process.returncode, shown, stdout.decode("utf-8")
+    return process.returncode, bytes(shown), stdout.decode("utf-8")
 
 
 def test_remove_asks_first_at_a_terminal(setup: tuple[Path, Path], tmp_path: Path) -> None:
@@ -185,13 +196,16 @@ def test_ask_source_searches_one_document(setup: tuple[Path, Path], tmp_path: Pa
 def test_a_pdf_quote_gives_its_page(setup: tuple[Path, Path], tmp_path: Path) -> None:
     corpus, index = setup
     pdf = write_library_pdf(tmp_path / "library.pdf")
-    added = run(corpus, index, "add", str(pdf))
-    assert added.returncode == 0, added.stderr
-    assert added.stdout.startswith("added library.pdf\nindexed 2 document(s), ")
-    # Progress on stderr: the PDF's pages as they are read, then the texts embedded.
-    assert re.search(r"library\.pdf: pages read: 100%\S* 2/2", added.stderr), added.stderr
-    assert re.search(r"paragraphs embedded: 100%\S* (\d+)/\1", added.stderr), added.stderr
-    assert re.search(r"sentences embedded: 100%\S* (\d+)/\1", added.stderr), added.stderr
+    # At a terminal, progress on stderr: the PDF's pages as they are read, then the texts
+    # embedded (a script's stderr gets none of it).
+    code, shown, stdout = _at_a_terminal(corpus, index, b"", "add", str(pdf))
+    assert code == 0, shown
+    assert stdout.startswith("added library.pdf\nindexed 2 document(s), ")
+    terminal = shown.decode("utf-8", "replace")
+    assert re.search(r"library\.pdf: pages read: 100%\S* 2/2", terminal), terminal
+    assert re.search(r"paragraphs embedded: 100%\S* (\d+)/\1", terminal), terminal
+    assert re.search(r"sentences embedded: 100%\S* (\d+)/\1", terminal), terminal
+    assert "\r" in terminal and "␍" not in terminal  # the terminal redraws the bar
     docs = TIME.sub("<time>", run(corpus, index, "docs").stdout)
     assert (
         "library.pdf  pdf   2      9           <time>  Riverton library reopens after the flood"

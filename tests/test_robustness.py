@@ -48,6 +48,7 @@ QUESTIONS = (
     "Where was the new ferry terminal built?",
 )
 SHANXI_QA = (sys.executable, "-m", "shanxi_qa")
+MINES = "how many smart coal mines?"
 ZOO_ARTICLE = "The city zoo opened a new penguin house in May, the zoo's director said.\n"
 
 
@@ -866,7 +867,7 @@ def test_a_model_onnxruntime_rejects_is_a_one_line_error_from_the_cli(
     (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
     result = subprocess.run(
-        [*SHANXI_QA, "ask", "--index", str(index_dir), "how many smart coal mines?"],
+        [*SHANXI_QA, "ask", "--index", str(index_dir), "--corpus", str(SEED_DIR), MINES],
         capture_output=True,
         text=True,
         env=offline_env(),
@@ -888,7 +889,7 @@ def test_the_cli_rebuilds_a_damaged_real_index_and_answers(
     damaged = (index_dir / "current").resolve()
     _garbage(damaged / "documents.json")
     result = subprocess.run(
-        [*SHANXI_QA, "ask", "--json", "--index", str(index_dir), "how many smart coal mines?"],
+        [*SHANXI_QA, "ask", "--json", "--index", str(index_dir), "--corpus", str(SEED_DIR), MINES],
         capture_output=True,
         text=True,
         env=offline_env(),

@@ -243,11 +243,14 @@ def test_browser_uploads_a_pdf_and_answers_from_it(
 
     _open(page, documents_server.url)
     expect(page.locator("#corpus-line")).not_to_contain_text(PDF_NAME)
+    expect(page.get_by_text("How many stops?", exact=True)).to_be_visible()  # the tram's
     reply = _upload(page, pdf_file)
     expect(reply).to_have_text(
         f"Added {PDF_NAME} ({PDF_HEADLINE}), 2 pages, 9 paragraphs. Ask me about it."
     )
     expect(page.locator("#corpus-line")).to_contain_text(f"corpus/{PDF_NAME} ({PDF_HEADLINE})")
+    # "Try asking" now starts with a question made from the new document and answered from it.
+    expect(page.get_by_text("How many visitors?", exact=True)).to_be_visible()
 
     reply = _ask(page, SUNDAY_QUESTION)
     expect(reply.locator("strong").first).to_contain_text("400")

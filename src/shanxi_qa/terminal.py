@@ -69,16 +69,23 @@ def safe_output(*, json_mode: bool = False) -> Iterator[None]:
 
 class ProgressLines:
     """A :data:`~shanxi_qa.records.Progress` for the terminal: a bar on stderr for each step
-    ("a.pdf: pages read 12/480", "sentences embedded 384/2100"), closed when the next begins."""
+    ("a.pdf: pages read 12/480", "sentences embedded 384/2100"), closed when the next begins.
+
+    Shown only when stderr is a terminal (a log or a pipe gets no bars), and written to the
+    real stderr: the bars' carriage returns are the terminal's to act on, and the step names
+    are made printable here."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
-        self.stream = stream
+        self.stream = stream or sys.__stderr__
+        self.shown = self.stream is not None and self.stream.isatty()
         self._what: str | None = None
         self._bar: Any = None
 
     def __call__(self, what: str, done: int, total: int) -> None:
         from tqdm import tqdm
 
+        if not self.shown:
+            return
         if what != self._what:
             self.close()
             self._what = what
@@ -86,7 +93,7 @@ class ProgressLines:
                 total=total,
                 desc=printable(what),
                 unit="",
-                file=self.stream or sys.stderr,
+                file=self.stream,
                 mininterval=0,
                 leave=True,
                 dynamic_ncols=True,

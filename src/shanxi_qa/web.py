@@ -38,6 +38,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from shanxi_qa.conversation.examples import examples_for
 from shanxi_qa.documents.corpus import (
     CorpusError,
     add_documents,
@@ -55,12 +56,6 @@ if TYPE_CHECKING:
     import gradio
 
 TITLE = "Ask the documents"
-EXAMPLES = [
-    "How many smart coal mines does Shanxi have?",
-    "Where is the huge solar farm?",
-    "Who delivered the government work report?",
-    "What is Shanxi's total GDP in 2024?",
-]
 WARM_UP_QUESTION = "What is this document about?"
 # Answering is a few milliseconds of CPU; a handful of workers keeps the page responsive.
 CONCURRENCY_LIMIT = 4
@@ -233,6 +228,7 @@ class ChatService:
         self.pipeline = pipeline
         self._lock = threading.Lock()
         self._changing = threading.Lock()
+        self._examples: tuple[Path, list[str]] | None = None  # (index build, its examples)
 
     def ask(
         self, question: str, history: list[Any] | None = None, source: str | None = None
@@ -281,6 +277,21 @@ class ChatService:
 
     def headlines(self) -> dict[str, str] | None:
         return headlines_of(self.pipeline)
+
+    def examples(self) -> list[str]:
+        """ "Try asking": questions that fit the documents of the index now served, the newest
+        documents first (made once per index, see :mod:`shanxi_qa.conversation.examples`)."""
+        self.follow_index()
+        with self._lock:
+            pipeline = self.pipeline
+            if self._examples is None or self._examples[0] != pipeline.index.path:
+                try:
+                    questions = examples_for(pipeline)
+                except Exception:
+                    _log_failure("making example questions")
+                    questions = []
+                self._examples = (pipeline.index.path, questions)
+            return list(self._examples[1])
 
     def document_names(self) -> list[str]:
         """The file names of the indexed documents, sorted."""
@@ -400,10 +411,18 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
 
     service = ChatService(pipeline)
 
-    def sources() -> tuple[str, Any]:
-        """The list of sources and the document filter, as they are now."""
+    def example_samples() -> list[list[str]]:
+        return [[question] for question in service.examples()]
+
+    def example_update() -> Any:
+        samples = example_samples()
+        return gr.Dataset(samples=samples or [[""]], visible=bool(samples))
+
+    def sources() -> tuple[str, Any, Any]:
+        """The list of sources, the document filter and the examples, as they are now."""
         choices = [ALL_DOCUMENTS, *service.document_names()]
-        return corpus_description(service.pipeline), gr.Dropdown(choices=choices)
+        examples = example_update()
+        return corpus_description(service.pipeline), gr.Dropdown(choices=choices), examples
 
     def add_question(
         question: str, history: list[dict[str, Any]] | None
@@ -428,7 +447,7 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
         path: str | None,
         history: list[dict[str, Any]] | None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's way to ask for it
-    ) -> tuple[list[dict[str, Any]], str, Any]:
+    ) -> tuple[list[dict[str, Any]], str, Any, Any]:
         history = list(history or [])
         if not path:
             return history, *sources()
@@ -462,7 +481,7 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
 
     def remove(
         name: str, history: list[dict[str, Any]] | None
-    ) -> tuple[list[dict[str, Any]], str, Any, Any, str]:
+    ) -> tuple[list[dict[str, Any]], str, Any, Any, Any, str]:
         history = list(history or [])
         if name:
             history.append(
@@ -472,7 +491,8 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
         choices = [ALL_DOCUMENTS, *service.document_names()]
         dropdown = gr.Dropdown(choices=choices, value=ALL_DOCUMENTS)
         hidden = gr.Column(visible=False)
-        return history, corpus_description(service.pipeline), dropdown, hidden, ""
+        examples = example_update()
+        return history, corpus_description(service.pipeline), dropdown, examples, hidden, ""
 
     def clear() -> tuple[list[dict[str, Any]], str, str, str, list[Answer]]:
         return [], PANEL_PLACEHOLDER, "", "", []
@@ -555,7 +575,13 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
                         min_width=90,
                         elem_id="clear",
                     )
-                examples = gr.Examples(examples=EXAMPLES, inputs=[textbox], label="Try asking")
+                initial = example_samples()
+                examples = gr.Examples(
+                    examples=initial or [[""]],
+                    inputs=[textbox],
+                    label="Try asking",
+                    visible=bool(initial),
+                )
             with gr.Column(scale=2, min_width=320):
                 panel = gr.HTML(PANEL_PLACEHOLDER, elem_id="source-panel", js_on_load=None)
         pending = gr.State("")
@@ -593,7 +619,7 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
         upload_button.upload(
             upload,
             [upload_button, chatbot],
-            [chatbot, corpus_line, source_filter],
+            [chatbot, corpus_line, source_filter, examples.dataset],
             api_visibility="private",
             show_progress="full",  # pages read, texts embedded
             concurrency_limit=1,
@@ -608,7 +634,7 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
         confirm_yes.click(
             remove,
             [to_remove, chatbot],
-            [chatbot, corpus_line, source_filter, confirm_box, to_remove],
+            [chatbot, corpus_line, source_filter, examples.dataset, confirm_box, to_remove],
             api_visibility="private",
             show_progress="minimal",
             concurrency_limit=1,
@@ -635,7 +661,9 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
             api_visibility="private",
         )
         # A page opened after another session added or removed a document lists it as it is.
-        app.load(sources, None, [corpus_line, source_filter], api_visibility="private")
+        app.load(
+            sources, None, [corpus_line, source_filter, examples.dataset], api_visibility="private"
+        )
         api_endpoint(ask, api_name="ask")  # served as /ask
     return app
 

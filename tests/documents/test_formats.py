@@ -466,7 +466,7 @@ def test_a_reader_that_fails_on_a_file_skips_only_that_file(
     (corpus / "library.pdf").write_bytes(library_pdf.read_bytes())
     (corpus / "tram.txt").write_text("Trams run every day.", encoding="utf-8")
 
-    def broken(path: Path, data: bytes) -> Any:
+    def broken(path: Path, data: bytes, report: Any = None) -> Any:
         raise RecursionError("maximum recursion depth exceeded\nin a deep page tree")
 
     monkeypatch.setattr(formats, "read_pdf", broken)

@@ -11,7 +11,7 @@ import re
 
 from shanxi_qa.language.question import ORDINALS, AnswerType
 from shanxi_qa.language.text import STOPWORDS, content_terms, words
-from shanxi_qa.language.vocabulary import TITLES
+from shanxi_qa.language.vocabulary import MEASURE_UNITS, TITLES, UNITS
 
 _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -24,22 +24,6 @@ DATE = re.compile(
     r"|(?:the\s+end\s+of\s+|early\s+|late\s+|mid-)?(?:1[89]|20)\d{2}s?"
     r"|(?:last|this|next)\s+(?:year|month|week)|yesterday|today)\b"
 )
-
-
-_UNITS = frozenset(
-    """
-        percent percentage points kilometers kilometres km meters metres m kilograms kg grams
-        millimeters millimetres mm micrometers micrometres centimeters centimetres cm pounds
-        tons tonnes kilowatt-hours kwh kilowatts kw megawatts mw gigawatts gw watts
-        hours hour minutes seconds days weeks months years yuan dollars euros usd rmb
-        per square cubic hectares acres miles feet inches liters litres people persons
-        times fold places points
-    """.split()
-)
-
-
-# Units that measure rather than count: "how many pipes" is not answered in meters.
-_MEASURE_UNITS = _UNITS - frozenset("people persons times fold places points".split())
 
 
 _SCALES = r"(?:\s(?:hundred|thousand|million|billion|trillion))?"
@@ -219,7 +203,7 @@ def number_spans(question: str, sentence: str) -> list[tuple[int, int]]:
         if (
             counted is not None
             and unit
-            and unit[0].lower() in _MEASURE_UNITS
+            and unit[0].lower() in MEASURE_UNITS
             and unit[0].lower()[:4] not in counted
         ):
             continue
@@ -339,7 +323,7 @@ def _with_unit(sentence: str, start: int, end: int) -> tuple[int, int]:
     cursor = end
     while True:
         match = re.match(r"[^\S\n]+([A-Za-z-]+)", sentence[cursor:])
-        if not match or match.group(1).lower() not in _UNITS:
+        if not match or match.group(1).lower() not in UNITS:
             return start, cursor
         cursor += match.end()
 

@@ -194,3 +194,17 @@ ANTICIPATORY_VERBS = frozenset("take takes took taken cost costs".split())
 # Words that end a name inside an answer ("Yuji Yagi [at] the University of Tsukuba").
 NAME_BREAKS = PREPOSITIONS - {"of"} | {"who", "which", "that", "said", "says"}
 IRREGULAR_PLURALS = frozenset("people children men women data media police staff".split())
+
+# Units after a number ("14 kilometers", "3.5 percent", "40 people").
+UNITS = frozenset(
+    """
+        percent percentage points kilometers kilometres km meters metres m kilograms kg grams
+        millimeters millimetres mm micrometers micrometres centimeters centimetres cm pounds
+        tons tonnes kilowatt-hours kwh kilowatts kw megawatts mw gigawatts gw watts
+        hours hour minutes seconds days weeks months years yuan dollars euros usd rmb
+        per square cubic hectares acres miles feet inches liters litres people persons
+        times fold places points
+    """.split()
+)
+# Units that measure rather than count: "how many pipes" is not answered in meters.
+MEASURE_UNITS = UNITS - frozenset("people persons times fold places points".split())
