@@ -27,7 +27,6 @@ from shanxi_qa.answer.checks import (
 from shanxi_qa.answer.spans import (
     NAMED,
     NAMING_QUESTION,
-    PHOTO_CUES,
     asks_about_photo,
     has_reason,
     holds_number,
@@ -38,6 +37,7 @@ from shanxi_qa.index.embed import Vectors
 from shanxi_qa.language.match import TermStatistics, match_weight, weighted_coverage
 from shanxi_qa.language.question import AnswerType, QuestionAnalysis
 from shanxi_qa.language.text import content_terms, refers_to_previous, words
+from shanxi_qa.language.vocabulary import DOCUMENT_WORDS, EMPTY_QUESTION_WORDS, PHOTO_CUES
 from shanxi_qa.records import Hit
 
 # Words with which a question points at a kind of block rather than at its content.
@@ -47,10 +47,6 @@ BLOCK_CUES: dict[str, frozenset[str]] = {
     "byline": frozenset("wrote written write author writer reporter journalist byline".split()),
     "caption": PHOTO_CUES,
 }
-
-
-# Words for the page itself, which a question about its parts may use.
-_DOCUMENT_WORDS = frozenset("article story piece page text document newspaper paper".split())
 
 
 @dataclass
@@ -116,9 +112,6 @@ _EMPTY_VERBS: dict[AnswerType, frozenset[str]] = {
     "place": frozenset("based located situated sited lie lies sit sits find found".split()),
     "date": frozenset("happen happens happened occur occurs occurred".split()),
 }
-
-
-_EMPTY_QUESTION_WORDS = frozenset("kind kinds type types sort sorts name names call called".split())
 
 
 class SentenceRanker:
@@ -287,7 +280,7 @@ class SentenceRanker:
             "date_question": float(analysis.answer_type == "date"),
             "left_unnamed": float(left_unnamed(analysis.text, sentence)),
             "asked_terms": float(
-                len([w for w in analysis.content_words if w not in _EMPTY_QUESTION_WORDS])
+                len([w for w in analysis.content_words if w not in EMPTY_QUESTION_WORDS])
             ),
             "predicate_coverage": weighted_coverage(
                 analysis, sentence_terms, self.statistics, predicate, empty=1.0
@@ -325,7 +318,7 @@ class SentenceRanker:
     def _about_this_document(self, analysis: QuestionAnalysis) -> bool:
         """True when every word of the question, other than words for parts of a page
         ("headline", "wrote", "photo") and for the page itself, occurs in the corpus."""
-        cues = set().union(*BLOCK_CUES.values()) | _DOCUMENT_WORDS
+        cues = set().union(*BLOCK_CUES.values()) | DOCUMENT_WORDS
         for word, term in zip(analysis.content_words, analysis.terms, strict=True):
             if word in cues or word.startswith("photo"):
                 continue

@@ -11,7 +11,15 @@ import re
 
 from shanxi_qa.language.question import ORDINALS, AnswerType
 from shanxi_qa.language.text import STOPWORDS, content_terms, words
-from shanxi_qa.language.vocabulary import MEASURE_UNITS, TITLES, UNITS
+from shanxi_qa.language.vocabulary import (
+    MEASURE_UNITS,
+    NAME_ORGANISATION_WORDS,
+    NAME_PLACE_WORDS,
+    PHOTO_CUES,
+    PLACE_PREPOSITIONS,
+    TITLES,
+    UNITS,
+)
 
 _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -44,22 +52,6 @@ _ORDINAL = re.compile(r"first|second|third|fourth|fifth|tenth")
 
 _CAPITALISED = re.compile(
     r"(?<![\w'’])(?:[A-Z][\w'’&.-]*|&)(?:\s+(?:of|and|the|for|de|&)?\s*[A-Z][\w'’&.-]*)*"
-)
-
-
-_ORG_WORDS = frozenset(
-    """
-        group corp corporation company co inc ltd forum bureau unit industry
-        industries equipment auto congress network initiative institute university
-        ministry commission bank association council committee agency factory steel
-    """.split()
-)
-
-
-_PLACE_WORDS = frozenset(
-    """
-        city county province district village town region country mountains river park
-    """.split()
 )
 
 
@@ -125,11 +117,6 @@ _QUANTITY_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
 _CREDIT = re.compile(r"(?:[A-Z][A-Z'’.-]+\s+)*[A-Z][A-Z'’.-]+\s*/\s*[A-Z ]+$|PROVIDED TO [A-Z ]+$")
 
 
-PHOTO_CUES = frozenset(
-    "photo photograph photographer picture pictured image shot took taken credit caption".split()
-)
-
-
 _PERSON_ROLE = re.compile(
     r"\b(?:executives?|officials?|researchers?|engineers?|workers?|residents?|deputies|deputy"
     r"|experts?|scientists?|leaders?|spokesperson|analysts?|farmers?|teachers?|doctors?)\b",
@@ -146,9 +133,6 @@ _PLACE_PHRASE = re.compile(
 
 
 _QUOTED = re.compile(r"[\"“]([^\"”]{3,60})[\"”]")
-
-
-_PLACE_PREPOSITIONS = frozenset(["in", "at", "from", "near", "to", "across", "of"])
 
 
 def holds_number(text: str, number: str) -> bool:
@@ -383,15 +367,15 @@ def _name_kind(sentence: str, span: tuple[int, int]) -> AnswerType:
     tokens = [re.sub(r"['’]s$", "", t.lower()).strip(".,'’") for t in text.split()]
     following = sentence[span[1] :].split()[:1]
     preceding = sentence[: span[0]].split()[-3:]
-    if any(t in _ORG_WORDS for t in tokens) or "/" in preceding:
+    if any(t in NAME_ORGANISATION_WORDS for t in tokens) or "/" in preceding:
         return "organisation"  # a word for an organisation, or the publication after a credit's "/"
-    if any(t in _PLACE_WORDS for t in tokens) or (
-        following and following[0].lower().strip(".,") in _PLACE_WORDS
+    if any(t in NAME_PLACE_WORDS for t in tokens) or (
+        following and following[0].lower().strip(".,") in NAME_PLACE_WORDS
     ):
         return "place"
     if (
         preceding
-        and preceding[-1].lower() in _PLACE_PREPOSITIONS
+        and preceding[-1].lower() in PLACE_PREPOSITIONS
         and not text.isupper()
         and not re.fullmatch(_MONTHS, text)  # "in August" is a time
     ):
@@ -400,7 +384,7 @@ def _name_kind(sentence: str, span: tuple[int, int]) -> AnswerType:
     if (
         len(preceding) >= 2
         and preceding[-1].lower() == "of"
-        and preceding[-2].lower() in _PLACE_WORDS
+        and preceding[-2].lower() in NAME_PLACE_WORDS
     ):
         return "place"
     if 2 <= len(tokens) <= 3 and (text.isupper() or all(t[:1].isalpha() for t in tokens)):

@@ -40,7 +40,6 @@ from typing import Literal
 from shanxi_qa.language.question import analyse_question
 from shanxi_qa.language.text import stem
 from shanxi_qa.language.vocabulary import (
-    ADVERBS,
     ANTICIPATORY_VERBS,
     ARTICLES,
     ATTRIBUTE_NOUNS,
@@ -49,13 +48,13 @@ from shanxi_qa.language.vocabulary import (
     CLAUSE_BREAKS,
     CLAUSE_OPENERS,
     CLAUSE_VERBS,
-    CONJUNCTIONS,
     DATE_STEMS,
     DEMONSTRATIVES,
     DO_AUXILIARIES,
     DOCUMENT_STEMS,
     ELLIPSIS_OPENERS,
     EVENT_VERBS,
+    FUNCTION_WORDS,
     HAVE_AUXILIARIES,
     IRREGULAR_PLURALS,
     IRREGULAR_VERBS,
@@ -67,10 +66,9 @@ from shanxi_qa.language.vocabulary import (
     NAME_END_STEMS,
     NEGATION,
     NOT_VERBS,
+    NP_LEADERS,
     OBJECT_PRONOUNS,
     ORGANISATION_STEMS,
-    OTHER_PRONOUNS,
-    PARTICLES,
     PERSON_PRONOUNS,
     PERSON_STEMS,
     PLACE_STEMS,
@@ -100,25 +98,6 @@ _TOKEN = re.compile(r"\w(?:[\w'’\-.,]*\w)?|[^\w\s]")
 _ATTACH = frozenset(",;:?!.)]}'%")
 _OPEN = frozenset("([{$")
 
-FUNCTION_WORDS = (
-    WH_WORDS
-    | AUXILIARIES
-    | PREPOSITIONS
-    | CONJUNCTIONS
-    | ARTICLES
-    | DEMONSTRATIVES
-    | PERSON_PRONOUNS
-    | THING_PRONOUNS
-    | PLURAL_PRONOUNS
-    | LOCATIVE_PRONOUNS
-    | OTHER_PRONOUNS
-    | NEGATION
-    | ADVERBS
-    | PARTICLES
-    | {"of", "'s", "’s"}
-)
-# Words that may lead a noun phrase.
-NP_LEADERS = ARTICLES | DEMONSTRATIVES | POSSESSIVE_PRONOUNS
 
 # ---------------------------------------------------------------------------------------------
 # The conversation

@@ -30,6 +30,7 @@ from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
+from shanxi_qa.language.vocabulary import UNFINISHED_ENDINGS
 from shanxi_qa.records import Block, BlockKind, Document, Progress, Repair
 
 __all__ = [
@@ -96,19 +97,6 @@ MIN_STITCH_SCORE = 2.0
 # A cut sentence continues on the same page, and a page holds far fewer paragraphs than
 # this: looking no further keeps long files fast.
 STITCH_WINDOW = 100
-
-# Words that cannot end a headline or a finished sentence: a paragraph ending in one of them
-# is a fragment waiting for its continuation.
-# fmt: off
-FUNCTION_WORDS = frozenset({
-    "a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "with", "from", "into", "onto",
-    "over", "under", "between", "about", "and", "or", "but", "nor", "as", "than", "that",
-    "which", "who", "whom", "whose", "is", "are", "was", "were", "be", "been", "being", "has",
-    "have", "had", "will", "would", "shall", "should", "can", "could", "may", "might", "must",
-    "its", "their", "his", "her", "our", "your", "my", "this", "these", "those", "such",
-    "according", "said",
-})
-# fmt: on
 
 
 class IngestError(Exception):
@@ -405,7 +393,7 @@ def _is_title_like(text: str, max_words: int) -> bool:
         return False
     if re.search(r"[.!?] ", text):  # more than one sentence
         return False
-    return words[-1].lower() not in FUNCTION_WORDS
+    return words[-1].lower() not in UNFINISHED_ENDINGS
 
 
 def find_headline(

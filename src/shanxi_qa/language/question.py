@@ -11,14 +11,23 @@ import numpy.typing as npt
 
 from shanxi_qa.language.text import STOPWORDS, stem, words
 from shanxi_qa.language.vocabulary import (
+    ATTRIBUTE_LINKS,
+    COPULAS,
+    COUNT_WORDS,
     DATE_NOUNS,
+    DETERMINERS,
+    KIND_WORDS,
     MEASURE_NOUNS,
     MEASURED_THINGS,
     MONTHS,
     NUMBER_NOUNS,
     ORGANISATION_NOUNS,
     PERSON_NOUNS,
+    PHRASE_END_WORDS,
     PLACE_NOUNS,
+    PLAN_STEMS,
+    QUESTION_AUXILIARIES,
+    VERB_FOLLOWERS,
     WEEKDAYS,
 )
 
@@ -125,17 +134,6 @@ _ORDINAL_WORD = re.compile(rf"\b({'|'.join(ORDINALS)})\b")
 
 _CALENDAR = MONTHS | WEEKDAYS
 
-# Nouns for the standing of a figure (planned, expected), not for what it measures.
-_PLAN_STEMS = frozenset(
-    stem(noun) for noun in "target goal aim forecast projection estimate objective plan".split()
-)
-
-_KIND_WORDS = frozenset("kind kinds type types sort sorts form forms name names".split())
-_ATTRIBUTE_LINKS = frozenset("of in at for on".split())
-_COUNT_WORDS = frozenset(
-    "one two three four five six seven eight nine ten eleven twelve twenty hundred".split()
-)
-
 
 _WH_WORD = re.compile(r"\b(who|whom|whose|what|which|when|where|why|how)\b")
 
@@ -152,7 +150,7 @@ def _in_main_clause(match: re.Match[str], question: str) -> bool:
 
 
 def _is_count(word: str) -> bool:
-    return word in _COUNT_WORDS or (word[:1].isdigit() and not word[-1:].isalpha())
+    return word in COUNT_WORDS or (word[:1].isdigit() and not word[-1:].isalpha())
 
 
 def _looks_past(word: str) -> bool:
@@ -160,20 +158,10 @@ def _looks_past(word: str) -> bool:
     return word.endswith("ed") and not word.endswith("eed") and len(word) > 4
 
 
-# Words that end the noun phrase after "how many" / "which".
-_PHRASE_END = frozenset(
-    """is are was were do does did has have had will would can could should be been being
-    in on at of for by to from with that which who since during across between""".split()
-)
-# Words that follow a verb rather than a plural noun: "works for", "serves the".
-_VERB_FOLLOWERS = frozenset("for to with in on at from the a an as".split())
 _QUESTION_WORD = re.compile(
     r"\b(who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could"
     r"|will|would|should|list|name|tell|give|describe|explain)\b"
 )
-_AUXILIARIES = frozenset("is are was were do does did has have had will would can could".split())
-_COPULAS = frozenset("is are was were".split())
-_DETERMINERS = frozenset("the a an this that these those its their".split())
 _WH = re.compile(
     r"\b(?P<wh>how many|how much|what|which|whose|who|name|list|number of|amount of)\s+(?P<rest>.*)",
     re.IGNORECASE,
@@ -225,7 +213,7 @@ def analyse_question(question: str) -> QuestionAnalysis:
             content_words.append(word)
 
     focus = _focus(text)
-    if answer_type == "number" and len(focus) > 1 and focus[-1] in _PLAN_STEMS:
+    if answer_type == "number" and len(focus) > 1 and focus[-1] in PLAN_STEMS:
         # "What GDP growth target ...?": the figure is a target, which a sentence may call a
         # projection; what is measured is the growth.
         focus = focus[:-1]
@@ -293,15 +281,15 @@ def _focus(text: str) -> tuple[str, ...]:
         return ()
     wh = match.group("wh").lower()
     tokens = words(match.group("rest"))
-    if wh in ("what", "which", "who") and tokens and tokens[0] in _AUXILIARIES:
-        if tokens[0] not in _COPULAS or wh == "which":
+    if wh in ("what", "which", "who") and tokens and tokens[0] in QUESTION_AUXILIARIES:
+        if tokens[0] not in COPULAS or wh == "which":
             return ()
         tokens = tokens[1:]  # "what is the population of ..." -> "the population of ..."
     elif wh == "who":
         return ()
-    while tokens and tokens[0] in _DETERMINERS:
+    while tokens and tokens[0] in DETERMINERS:
         tokens = tokens[1:]
-    if len(tokens) > 2 and tokens[0] in _KIND_WORDS and tokens[1] == "of":
+    if len(tokens) > 2 and tokens[0] in KIND_WORDS and tokens[1] == "of":
         tokens = tokens[2:]  # "what kind of growth", "the name of the plan": growth, plan
     focus: list[str] = []
     end = len(tokens)
@@ -312,12 +300,12 @@ def _focus(text: str) -> tuple[str, ...]:
             wh in ("which", "what", "whose")
             and len(focus) == 1
             and word.endswith("s")
-            and following in _VERB_FOLLOWERS
+            and following in VERB_FOLLOWERS
         ):
             break  # a verb after a one-word subject: "which deputy works for ..."
-        if word in _DETERMINERS and not focus:
+        if word in DETERMINERS and not focus:
             continue
-        if word in _PHRASE_END or (word in STOPWORDS and focus):
+        if word in PHRASE_END_WORDS or (word in STOPWORDS and focus):
             break
         if focus and (
             (_looks_past(word) and (not following or following in STOPWORDS))
@@ -333,7 +321,7 @@ def _focus(text: str) -> tuple[str, ...]:
             break
     else:
         end = len(tokens)
-    if wh == "who" and focus and end < len(tokens) and tokens[end] not in _ATTRIBUTE_LINKS:
+    if wh == "who" and focus and end < len(tokens) and tokens[end] not in ATTRIBUTE_LINKS:
         # "Who are the centres meant to serve?": the phrase is the subject of what follows,
         # not the person asked for ("Who is the mayor of ...?").
         return ()

@@ -208,3 +208,96 @@ UNITS = frozenset(
 )
 # Units that measure rather than count: "how many pipes" is not answered in meters.
 MEASURE_UNITS = UNITS - frozenset("people persons times fold places points".split())
+
+FUNCTION_WORDS = (
+    WH_WORDS
+    | AUXILIARIES
+    | PREPOSITIONS
+    | CONJUNCTIONS
+    | ARTICLES
+    | DEMONSTRATIVES
+    | PERSON_PRONOUNS
+    | THING_PRONOUNS
+    | PLURAL_PRONOUNS
+    | LOCATIVE_PRONOUNS
+    | OTHER_PRONOUNS
+    | NEGATION
+    | ADVERBS
+    | PARTICLES
+    | {"of", "'s", "’s"}
+)
+
+# Words that may lead a noun phrase.
+NP_LEADERS = ARTICLES | DEMONSTRATIVES | POSSESSIVE_PRONOUNS
+
+# Words that cannot end a headline or a finished sentence: a paragraph ending in one of them
+# is a fragment waiting for its continuation.
+# fmt: off
+UNFINISHED_ENDINGS = frozenset({
+    "a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "with", "from", "into", "onto",
+    "over", "under", "between", "about", "and", "or", "but", "nor", "as", "than", "that",
+    "which", "who", "whom", "whose", "is", "are", "was", "were", "be", "been", "being", "has",
+    "have", "had", "will", "would", "shall", "should", "can", "could", "may", "might", "must",
+    "its", "their", "his", "her", "our", "your", "my", "this", "these", "those", "such",
+    "according", "said",
+})
+# fmt: on
+
+# Words that make a capitalised name an organisation ("Taiyuan Heavy Industry", "CRRC Group").
+NAME_ORGANISATION_WORDS = frozenset(
+    """
+        group corp corporation company co inc ltd forum bureau unit industry
+        industries equipment auto congress network initiative institute university
+        ministry commission bank association council committee agency factory steel
+    """.split()
+)
+
+# Words that make a capitalised name a place ("Datong City", "Tianzhen County").
+NAME_PLACE_WORDS = frozenset(
+    """
+        city county province district village town region country mountains river park
+    """.split()
+)
+
+# Words by which a question asks about a photo or its caption.
+PHOTO_CUES = frozenset(
+    "photo photograph photographer picture pictured image shot took taken credit caption".split()
+)
+
+# Prepositions before a place ("in Datong", "near the river").
+PLACE_PREPOSITIONS = frozenset(["in", "at", "from", "near", "to", "across", "of"])
+
+# Words for the page itself, which a question about its parts may use.
+DOCUMENT_WORDS = frozenset("article story piece page text document newspaper paper".split())
+
+EMPTY_QUESTION_WORDS = frozenset("kind kinds type types sort sorts name names call called".split())
+
+# Nouns for the standing of a figure (planned, expected), not for what it measures.
+PLAN_STEMS = frozenset(
+    stem(noun) for noun in "target goal aim forecast projection estimate objective plan".split()
+)
+
+KIND_WORDS = frozenset("kind kinds type types sort sorts form forms name names".split())
+
+ATTRIBUTE_LINKS = frozenset("of in at for on".split())
+
+COUNT_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve twenty hundred".split()
+)
+
+# Words that end the noun phrase after "how many" / "which".
+PHRASE_END_WORDS = frozenset(
+    """is are was were do does did has have had will would can could should be been being
+    in on at of for by to from with that which who since during across between""".split()
+)
+
+# Words that follow a verb rather than a plural noun: "works for", "serves the".
+VERB_FOLLOWERS = frozenset("for to with in on at from the a an as".split())
+
+QUESTION_AUXILIARIES = frozenset(
+    "is are was were do does did has have had will would can could".split()
+)
+
+COPULAS = frozenset("is are was were".split())
+
+DETERMINERS = frozenset("the a an this that these those its their".split())
