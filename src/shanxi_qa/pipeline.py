@@ -10,7 +10,8 @@ from pathlib import Path
 
 from shanxi_qa.answer.answerer import AnswerConfig, Answerer
 from shanxi_qa.answer.decide import Decision
-from shanxi_qa.conversation.followup import Turn, prefer_passage, resolve
+from shanxi_qa.conversation.followup import resolve
+from shanxi_qa.conversation.turn import Turn, prefer_passage
 from shanxi_qa.documents.corpus import headline, known_names
 from shanxi_qa.documents.journal import recover
 from shanxi_qa.documents.library import open_library

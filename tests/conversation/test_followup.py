@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from shanxi_qa.conversation.followup import Turn, prefer_passage, resolve
+from shanxi_qa.conversation.followup import resolve
+from shanxi_qa.conversation.turn import Turn, prefer_passage
 from shanxi_qa.evaluation.conversations import load_conversations
 from shanxi_qa.pipeline import Pipeline, PipelineConfig, QuestionError
 from shanxi_qa.records import Answer, Chunk, Hit, Quote
@@ -383,8 +384,8 @@ def test_the_subject_after_do_ends_before_its_verb() -> None:
 
 def test_the_answer_just_given_is_located_in_its_document() -> None:
     quote = "Pipes each with a diameter of 6 meters and a length of 21 meters."
-    turn = Turn("How wide are the pipes?", "6 meters", quote, "corpus/a.txt", 400)
     at = 400 + quote.index("6 meters")
+    turn = Turn("How wide are the pipes?", "6 meters", quote, "corpus/a.txt", 400, at, at + 8)
     assert turn.answered_at() == ("corpus/a.txt", at, at + len("6 meters"))
     # An abstention, or an answer the quote does not hold, lies nowhere.
     assert Turn("How wide are the pipes?").answered_at() is None
@@ -441,3 +442,14 @@ def test_the_conversation_set_has_thirty_conversations_over_the_seed() -> None:
     assert all(2 <= len(c.turns) <= 3 for c in conversations)
     assert any(len(c.turns) == 3 for c in seed)
     assert len({c.id for c in conversations}) == len(conversations)
+
+
+def test_the_answer_is_placed_by_its_own_offsets_not_by_searching_the_quote() -> None:
+    # "22" twice in the quote: the answer is the second one, which quote.find would miss.
+    quote = "The line has 22 stops and 22 trams."
+    second = 100 + quote.rindex("22")
+    turn = Turn("How many trams?", "22", quote, "corpus/a.txt", 100, second, second + 2)
+    assert turn.answered_at() == ("corpus/a.txt", second, second + 2)
+    # Offsets outside the quote, or none: nothing to point to.
+    assert Turn("q", "22", quote, "corpus/a.txt", 100, 10, 12).answered_at() is None
+    assert Turn("q", "22", quote, "corpus/a.txt", 100).answered_at() is None

@@ -1,0 +1,405 @@
+"""How a follow-up reads a question: tokens, noun phrases, the wh-phrase, auxiliary and subject."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from shanxi_qa.language.text import stem
+from shanxi_qa.language.vocabulary import (
+    ARTICLES,
+    ATTRIBUTE_NOUNS,
+    AUXILIARIES,
+    BE_AUXILIARIES,
+    CLAUSE_OPENERS,
+    DO_AUXILIARIES,
+    FUNCTION_WORDS,
+    IRREGULAR_PLURALS,
+    IRREGULAR_VERBS,
+    LEADING_FILLERS,
+    MODALS,
+    NAME_END_STEMS,
+    NEGATION,
+    NOT_VERBS,
+    NP_LEADERS,
+    OBJECT_PRONOUNS,
+    PERSON_STEMS,
+    PLACE_STEMS,
+    PREPOSITIONS,
+    TITLE_WORDS,
+    TRAILING_ADVERBS,
+    WH_WORDS,
+)
+
+_YEAR = re.compile(r"^(1[89]|20)\d\d$")
+
+
+MONTH_DAY = re.compile(
+    r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}\b", re.IGNORECASE
+)
+
+
+_TOKEN = re.compile(r"\w(?:[\w'’\-.,]*\w)?|[^\w\s]")
+
+
+_ATTACH = frozenset(",;:?!.)]}'%")
+
+
+_OPEN = frozenset("([{$")
+
+
+Span = tuple[int, int]
+
+
+def tokens_of(text: str) -> list[str]:
+    """Words (with their inner hyphens, apostrophes and number punctuation) and punctuation."""
+    return _TOKEN.findall(" ".join(text.split()))
+
+
+def join_tokens(tokens: Sequence[str]) -> str:
+    """The tokens as text: punctuation attached to the word before it, a quotation mark to
+    the words it encloses."""
+    out = ""
+    quotes = 0
+    for token in tokens:
+        closing_quote = token == '"' and quotes % 2 == 1
+        after_open = out[-1:] in _OPEN or (out.endswith('"') and quotes % 2 == 1)
+        if out and not after_open and (token not in _ATTACH or token == '"') and not closing_quote:
+            out += " "
+        quotes += token == '"'
+        out += token
+    return out
+
+
+def lowered(token: str) -> str:
+    return token.lower()
+
+
+def _is_word(token: str) -> bool:
+    return bool(token) and (token[0].isalnum())
+
+
+def is_content(token: str) -> bool:
+    return _is_word(token) and lowered(token) not in FUNCTION_WORDS
+
+
+def looks_verb(token: str) -> bool:
+    """A past form or participle ("completed", "built"): it ends a noun phrase."""
+    word = lowered(token)
+    if word in IRREGULAR_VERBS:
+        return True
+    return (
+        len(word) > 4 and word.endswith("ed") and not word.endswith("eed") and word not in NOT_VERBS
+    )
+
+
+def is_capitalised(token: str) -> bool:
+    return token[:1].isupper()
+
+
+def is_year(token: str) -> bool:
+    return bool(_YEAR.match(token))
+
+
+def _adjectival(tokens: Sequence[str], index: int) -> bool:
+    """A regular -ed form used as an adjective: "what [fixed] asset investment"."""
+    word = lowered(tokens[index])
+    before = lowered(tokens[index - 1]) if index else ""
+    return (
+        word not in IRREGULAR_VERBS
+        and index + 1 < len(tokens)
+        and is_content(tokens[index + 1])
+        and not looks_verb(tokens[index + 1])
+        and (before in ("what", "which", "of", "") or before in PREPOSITIONS)
+    )
+
+
+def head_word(tokens: Sequence[str], span: Span) -> str:
+    """The head word of a phrase: its last word before "of"."""
+    words = [t for t in tokens[span[0] : span[1]] if _is_word(t)]
+    if "of" in (lowered(w) for w in words):
+        words = words[: [lowered(w) for w in words].index("of")]
+    words = [w for w in words if lowered(w) not in NP_LEADERS]
+    return lowered(words[-1]) if words else ""
+
+
+def of_object(tokens: Sequence[str], span: Span) -> Span | None:
+    """The span after the first "of" in a phrase ("the speed of [the maglev]")."""
+    for i in range(span[0], span[1]):
+        if lowered(tokens[i]) == "of" and i + 1 < span[1]:
+            return (i + 1, span[1])
+    return None
+
+
+def is_plural(tokens: Sequence[str], span: Span) -> bool:
+    words = [lowered(t) for t in tokens[span[0] : span[1]]]
+    if "and" in words:
+        return True
+    head = head_word(tokens, span)
+    if head in IRREGULAR_PLURALS:
+        return True
+    return len(head) > 2 and head.endswith("s") and not head.endswith(("ss", "us", "is", "'s"))
+
+
+def is_proper(tokens: Sequence[str], span: Span) -> bool:
+    """A name: capitalised words, no article ("Taiyuan", "Jin Xiangjun")."""
+    first = tokens[span[0]]
+    return lowered(first) not in NP_LEADERS and is_capitalised(first)
+
+
+def has_noun(tokens: Sequence[str], span: Span, stems: frozenset[str]) -> bool:
+    return any(stem(lowered(t)) in stems for t in tokens[span[0] : span[1]] if _is_word(t))
+
+
+def noun_phrases(tokens: Sequence[str], sentence_start: bool = True) -> list[Span]:
+    """Noun phrases: an optional article, demonstrative or possessive pronoun, then a run of
+    content words, joined across "of" and "'s" ("the pipes of the vacuum tube"). A past form
+    or participle after the first word ends the phrase ("the test line [completed]"). A
+    capitalised word is a name, whatever it is in lower case ("when was [To Kill a Mockingbird]
+    published?"), except where it opens the sentence (``sentence_start``)."""
+    spans: list[Span] = []
+    i, n = 0, len(tokens)
+
+    def content(index: int) -> bool:
+        token = tokens[index]
+        if is_content(token):
+            return True
+        if not token[:1].isupper() or lowered(token) not in TITLE_WORDS:
+            return False
+        if index == 0:
+            return not sentence_start
+        return tokens[index - 1] not in (".", "!", "?", ":", ";", '"', "“")
+
+    while i < n:
+        start = i
+        if lowered(tokens[i]) in NP_LEADERS and i + 1 < n and content(i + 1) and not content(i):
+            i += 1
+        elif not content(i) or (looks_verb(tokens[i]) and not _adjectival(tokens, i)):
+            i += 1
+            continue
+        first = i
+        while i < n:
+            token = tokens[i]
+            if content(i) and not (i > first and looks_verb(token)):
+                i += 1
+            elif (
+                lowered(token) in ARTICLES
+                and tokens[i - 1][:1].isupper()
+                and i + 1 < n
+                and tokens[i + 1][:1].isupper()
+            ):
+                i += 1  # "Kill [a] Mockingbird"
+            elif (
+                lowered(token) in ("'s", "’s", "of", "and", "&")
+                and i + 1 < n
+                and (
+                    is_content(tokens[i + 1])
+                    or (
+                        lowered(tokens[i + 1]) in ARTICLES
+                        and i + 2 < n
+                        and is_content(tokens[i + 2])
+                    )
+                )
+            ):
+                i += 2 if lowered(tokens[i + 1]) in ARTICLES else 1
+            else:
+                break
+        end = i
+        if (
+            end - first > 1
+            and lowered(tokens[end - 1]) in TRAILING_ADVERBS
+            and end < n
+            and looks_verb(tokens[end])
+        ):
+            end -= 1  # "his theory [first] released"
+        if end > first:
+            spans.append((start, end))
+        else:
+            i = start + 1
+    return spans
+
+
+@dataclass
+class Reading:
+    """A light reading of one question."""
+
+    tokens: list[str]
+    wh: Span | None = None  # the wh-phrase, with its preposition ("by when", "how many X")
+    wh_word: str | None = None
+    focus: Span | None = None  # the noun inside the wh-phrase ("smart coal mines")
+    aux: int | None = None  # the auxiliary right after the wh-phrase
+    subject_wh: bool = False  # the wh-phrase is the subject ("who delivered ...")
+    subject: Span | None = None  # the subject when the wh-phrase is not
+    phrases: tuple[Span, ...] = ()
+
+    def text(self, span: Span) -> str:
+        return join_tokens(self.tokens[span[0] : span[1]])
+
+
+def read_question(text: str) -> Reading:
+    """Split a question into its wh-phrase, auxiliary, subject and noun phrases."""
+    tokens = [t for t in tokens_of(text) if t not in ("?", "!")]
+    while tokens and lowered(tokens[0]) in LEADING_FILLERS and len(tokens) > 1:
+        if not (lowered(tokens[1]) in WH_WORDS or lowered(tokens[1]) in AUXILIARIES):
+            break
+        tokens = tokens[1:]
+    if tokens and tokens[0] == ",":
+        tokens = tokens[1:]
+    reading = Reading(tokens)
+    low = [lowered(t) for t in tokens]
+    n = len(tokens)
+    i = 0
+    if i < n and low[i] in PREPOSITIONS and i + 1 < n and low[i + 1] in WH_WORDS:
+        i += 1
+    if i < n and low[i] in WH_WORDS:
+        start, word = (0 if i else i), low[i]
+        reading.wh_word = word
+        j = i + 1
+        if word == "how" and j < n and low[j] in ("many", "much"):
+            j += 1
+            focus_end = noun_run_end(tokens, j)
+            if focus_end > j:
+                reading.focus = (j, focus_end)
+            j = focus_end
+        elif word == "how" and j < n and is_content(tokens[j]) and low[j] not in AUXILIARIES:
+            j += 1  # "how wide"
+        elif (
+            word in ("what", "which", "whose")
+            and j < n
+            and is_content(tokens[j])
+            and (not looks_verb(tokens[j]) or _adjectival(tokens, j))
+        ):
+            focus_end = noun_run_end(tokens, j)
+            reading.focus = (j, focus_end)
+            j = focus_end
+        reading.wh = (start, j)
+        if j < n and low[j] in AUXILIARIES:
+            reading.aux = j
+            after = j + 1
+            while after < n and low[after] in NEGATION:
+                after += 1
+            if (
+                after >= n
+                or looks_verb(tokens[after])
+                or low[after].endswith("ing")
+                or low[after] in PREPOSITIONS
+            ):
+                reading.subject_wh = word not in ("when", "where", "why", "how") or bool(
+                    reading.focus
+                )
+            else:
+                end = noun_run_end(tokens, after)
+                if low[j] in DO_AUXILIARIES | MODALS:
+                    end = _subject_end(tokens, after, end, plural=low[j] == "do")
+                if end > after:
+                    reading.subject = (after, end)
+                if (
+                    low[j] in BE_AUXILIARIES
+                    and reading.focus
+                    and stem(head_word(tokens, reading.focus)) not in ATTRIBUTE_NOUNS
+                ):
+                    # "which region was the first ...?": the region asked for is the subject
+                    reading.subject_wh = True
+        elif j < n and (word not in ("when", "where", "why", "how") or reading.focus):
+            reading.subject_wh = True
+    phrases = noun_phrases(tokens)
+    if reading.subject:
+        subject = reading.subject
+        swallowed = [span for span in phrases if span[0] == subject[0] and span[1] > subject[1]]
+        phrases = [subject if span[0] == subject[0] else span for span in phrases]
+        if swallowed:
+            # The phrase ran on past the subject over its verb ("workers assemble new energy
+            # cars"): what follows the verb is read again ("new energy cars").
+            verb = subject[1]
+            rest = noun_phrases(tokens[verb + 1 :], sentence_start=False)
+            later = [(a + verb + 1, b + verb + 1) for a, b in rest]
+            phrases = [span for span in phrases if span[1] <= verb] + later
+    reading.phrases = tuple(phrases)
+    return reading
+
+
+def _subject_end(tokens: Sequence[str], start: int, end: int, plural: bool = False) -> int:
+    """Where the subject ``tokens[start:end]`` after "do" or a modal really ends: before the
+    verb that the run of content words took in ("does [Shanxi] rank nationwide", "did [the
+    service] launch"). After a plural "do" (``plural``) the subject ends with its first plural
+    noun when a singular content word follows it: "do [workers] assemble new energy cars"."""
+    if plural:
+        for k in range(start, end - 1):
+            following = tokens[k + 1]
+            if (
+                is_plural(tokens, (k, k + 1))
+                and is_content(following)
+                and following[:1].islower()
+                and not is_plural(tokens, (k + 1, k + 2))
+            ):
+                return k + 1
+    names = start
+    while names < end and (
+        (tokens[names][:1].isupper() and not tokens[names].endswith(("'s", "’s")))
+        or (names > start and lowered(tokens[names]) in ("and", "&"))
+    ):
+        names += 1
+    naming_nouns = PLACE_STEMS | PERSON_STEMS | NAME_END_STEMS
+    if (
+        start < names < end
+        and is_content(tokens[names])
+        and tokens[names][:1].islower()
+        and stem(lowered(tokens[names])) not in naming_nouns
+    ):
+        return names  # "Li Ailing [hope] ...", "Shanxi [rank] nationwide"
+    return end - 1 if _ends_with_verb(tokens, start, end) else end
+
+
+def _ends_with_verb(tokens: Sequence[str], start: int, end: int) -> bool:
+    """After "do" or a modal, whether the phrase ``tokens[start:end]`` ends with the main verb:
+    "did [the service launch]" but not "does [a deputy] ... work" or "does [the first cargo
+    train] between Changzhi and Moscow depart"."""
+    content = [t for t in tokens[start:end] if is_content(t)]
+    if len(content) < 2:
+        return False
+    if _name_then_verb(tokens, (start, end)):
+        return True  # "did [Li Ailing hope] ..."
+    if end >= len(tokens):
+        return True
+    following = lowered(tokens[end])
+    if following in NP_LEADERS | OBJECT_PRONOUNS or tokens[end][:1].isdigit():
+        return True
+    # A later phrase ending in a lower-case word, not inside a prepositional phrase, is the verb;
+    # only the main clause is looked at ("... announce on Nov 6 [that it would spend ...]").
+    stop = next(
+        (
+            i
+            for i in range(end, len(tokens))
+            if lowered(tokens[i]) in CLAUSE_OPENERS | AUXILIARIES or tokens[i] in (",", ";")
+        ),
+        len(tokens),
+    )
+    for span in noun_phrases(tokens[end:stop]):
+        first, last = end + span[0], end + span[1] - 1
+        before = lowered(tokens[first - 1])
+        if before not in PREPOSITIONS | {"of"} and tokens[last][:1].islower():
+            return False
+        if _name_then_verb(tokens, (first, last + 1)):
+            return False  # "between [Changzhi and Moscow depart]"
+    return True
+
+
+def _name_then_verb(tokens: Sequence[str], span: Span) -> bool:
+    """A name followed by one lower-case word that names nothing: "Li Ailing hope",
+    "Moscow depart" (but not "Yanggao county" or "Shanxi's capacity")."""
+    words = tokens[span[0] : span[1]]
+    if len(words) < 2 or not words[-1][:1].islower():
+        return False
+    names = words[:-1]
+    if not names[0][:1].isupper() or any(w.endswith(("'s", "’s")) for w in names):
+        return False
+    if not all(w[:1].isupper() or lowered(w) in ("and", "&") for w in names):
+        return False
+    return stem(lowered(words[-1])) not in PLACE_STEMS | PERSON_STEMS | NAME_END_STEMS
+
+
+def noun_run_end(tokens: Sequence[str], start: int) -> int:
+    """Where the noun phrase beginning at ``start`` ends (``start`` when none begins there)."""
+    spans = noun_phrases(tokens[start:], sentence_start=start == 0)
+    return start + spans[0][1] if spans and spans[0][0] == 0 else start
