@@ -170,7 +170,7 @@ def squad_examples(
 
 
 def seed_examples(rng: random.Random) -> list[Example]:
-    from shanxi_qa.documents.ingest import load_document
+    from shanxi_qa.documents.load import load_document
 
     document = load_document(SEED_DOCUMENT, "seeds/" + SEED_DOCUMENT.name)
     paragraphs = [document.text[b.start : b.end] for b in document.blocks]

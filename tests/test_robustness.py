@@ -24,8 +24,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shanxi_qa.documents import ingest
-from shanxi_qa.documents.ingest import clean_text, load_corpus
+from shanxi_qa.documents import ingest, load
+from shanxi_qa.documents.files import MAX_FILE_BYTES
+from shanxi_qa.documents.ingest import clean_text
+from shanxi_qa.documents.load import load_corpus
 from shanxi_qa.index import build as index_module
 from shanxi_qa.index.build import (
     FORMAT_VERSION,
@@ -688,7 +690,7 @@ def test_a_10_mb_file_of_normal_text_is_read_in_time(tmp_path: Path) -> None:
     (corpus / "big.txt").write_text(text, encoding="utf-8")
     (corpus / "tram.txt").write_text(TINY_ARTICLE, encoding="utf-8")
     (corpus / "empty.txt").write_bytes(b"")
-    assert size <= ingest.MAX_FILE_BYTES
+    assert size <= MAX_FILE_BYTES
 
     started = time.perf_counter()
     documents, warnings = load_corpus(corpus)
@@ -706,7 +708,7 @@ def test_a_10_mb_file_of_normal_text_is_read_in_time(tmp_path: Path) -> None:
 def test_a_file_over_the_size_limit_is_skipped_with_the_limit_named(
     tiny_corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ingest, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(load, "MAX_FILE_BYTES", 1000)
     (tiny_corpus / "huge.txt").write_text("Trams run every day. " * 100, encoding="utf-8")
     documents, warnings = load_corpus(tiny_corpus)
     assert [d.source for d in documents] == ["corpus/tram.txt"]

@@ -367,7 +367,7 @@ def test_an_upload_over_the_size_limit_is_refused_before_it_is_stored(
 
     import httpx
 
-    from shanxi_qa.documents.ingest import MAX_FILE_BYTES
+    from shanxi_qa.documents.files import MAX_FILE_BYTES
 
     cache = Path(tempfile.gettempdir()) / "gradio"
     before = {p for p in cache.rglob("*") if p.is_file()} if cache.exists() else set()

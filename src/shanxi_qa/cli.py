@@ -586,7 +586,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from shanxi_qa.documents.ingest import IngestError
+    from shanxi_qa.documents.files import IngestError
     from shanxi_qa.documents.journal import Interrupted, JournalError
     from shanxi_qa.index.build import IndexStoreError
     from shanxi_qa.index.embed import EmbeddingError

@@ -47,7 +47,7 @@ from shanxi_qa.documents.corpus import (
     remove_document,
 )
 from shanxi_qa.documents.corpus import headline as document_headline
-from shanxi_qa.documents.ingest import MAX_FILE_BYTES
+from shanxi_qa.documents.files import MAX_FILE_BYTES
 from shanxi_qa.index.build import IndexStoreError, current_build, read_manifest
 from shanxi_qa.pipeline import MAX_HISTORY, Pipeline, PipelineConfig, QuestionError, SourceError
 from shanxi_qa.records import Answer, Document, Progress, Quote

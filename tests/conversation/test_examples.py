@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from shanxi_qa.conversation.examples import examples_for, made_for, written_for
-from shanxi_qa.documents.ingest import load_document
+from shanxi_qa.documents.load import load_document
 from shanxi_qa.pipeline import Pipeline, PipelineConfig
 from tests.conftest import TINY_ARTICLE, FakeEncoder
 

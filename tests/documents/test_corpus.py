@@ -458,19 +458,19 @@ def test_an_index_copied_elsewhere_still_finds_its_model(corpus: Path, tmp_path:
 def test_an_added_file_is_read_once_and_the_others_not_at_all(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from shanxi_qa.documents import ingest
+    from shanxi_qa.documents import load
 
     index_dir = tmp_path / "index"
     _file(corpus, "park.txt", "The park opened a lake for rowing boats in June.\n")
     build_index(corpus, index_dir, ChunkerConfig(), encoder_factory=FakeEncoder)
-    real = ingest.load_document
+    real = load.load_document
     read: list[str] = []
 
     def load_document(path: Path, source: str, report: Any = None) -> Any:
         read.append(Path(path).name)
         return real(path, source, report)
 
-    monkeypatch.setattr(ingest, "load_document", load_document)
+    monkeypatch.setattr(load, "load_document", load_document)
     zoo = _file(tmp_path / "in", "zoo.txt", ZOO_ARTICLE)
     add_documents([(zoo, "zoo.txt")], corpus, index_dir, encoder_factory=FakeEncoder)
     assert read == ["zoo.txt"]  # checked before it went in; the build took that reading

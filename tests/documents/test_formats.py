@@ -10,16 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shanxi_qa.documents import formats, ingest
+from shanxi_qa.documents import formats, load
+from shanxi_qa.documents.files import CORPUS_SUFFIXES, IngestError
 from shanxi_qa.documents.formats import _Box, _reading_order
-from shanxi_qa.documents.ingest import (
-    CORPUS_SUFFIXES,
-    IngestError,
-    Paragraph,
-    clean_paragraphs,
-    load_corpus,
-    load_document,
-)
+from shanxi_qa.documents.ingest import clean_paragraphs
+from shanxi_qa.documents.load import load_corpus, load_document
+from shanxi_qa.documents.paragraphs import Paragraph
 from shanxi_qa.records import Block, Document, Repair
 from tests.documents.pdf_fixtures import (
     EXPECTED_BLOCKS,
@@ -352,7 +348,7 @@ def test_bad_files_are_skipped_with_a_reason_and_the_rest_is_read(
     )
     (corpus / "rules.md").write_text("---\n\n***\n", encoding="utf-8")
     monkeypatch.setattr(formats, "MAX_PDF_PAGES", 3)
-    monkeypatch.setattr(ingest, "MAX_FILE_BYTES", limit)
+    monkeypatch.setattr(load, "MAX_FILE_BYTES", limit)
 
     documents, warnings = load_corpus(corpus)
     assert [d.source for d in documents] == ["corpus/library.pdf", "corpus/tram.txt"]

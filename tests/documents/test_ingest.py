@@ -8,27 +8,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shanxi_qa.documents import ingest
-from shanxi_qa.documents.ingest import (
-    IngestError,
+from shanxi_qa.documents import load
+from shanxi_qa.documents.files import IngestError
+from shanxi_qa.documents.ingest import clean_text, normalise_text
+from shanxi_qa.documents.load import load_corpus, load_document
+from shanxi_qa.documents.paragraphs import (
     classify_block,
-    clean_text,
     complete_credits,
-    continuation_score,
-    dehyphenate_word,
-    ends_sentence,
     find_headline,
-    is_broken_word,
-    load_corpus,
-    load_document,
-    match_fragments,
-    normalise_text,
     order_blocks,
-    repair_words,
     split_captions,
-    split_glued_compound,
-    stitch_fragments,
 )
+from shanxi_qa.documents.repair import (
+    dehyphenate_word,
+    is_broken_word,
+    repair_words,
+    split_glued_compound,
+)
+from shanxi_qa.documents.stitch import continuation_score, match_fragments, stitch_fragments
+from shanxi_qa.documents.words import ends_sentence
 from shanxi_qa.records import Block, Repair
 
 SEED = Path(__file__).parents[2] / "seeds" / "000_cb45a5397f502ac5.txt"
@@ -499,7 +497,7 @@ def test_load_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (corpus / "notes.csv").write_text("a,b", encoding="utf-8")
     (corpus / "sub").mkdir()
     (corpus / "sub" / "g.txt").write_text("Nested.", encoding="utf-8")
-    monkeypatch.setattr(ingest, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(load, "MAX_FILE_BYTES", 100)
 
     documents, warnings = load_corpus(corpus)
     assert [(d.source, d.text) for d in documents] == [

@@ -15,15 +15,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shanxi_qa.documents.ingest import (
-    clean_text,
-    join_line_break,
-    load_document,
-    normalise_text,
-    print_damage,
-    shows_print_damage,
-    word_counts,
-)
+from shanxi_qa.documents.ingest import clean_text, join_line_break, normalise_text
+from shanxi_qa.documents.load import load_document
+from shanxi_qa.documents.repair import print_damage, shows_print_damage
+from shanxi_qa.documents.words import word_counts
 from tests.documents.pdf_fixtures import write_manual_pdf
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_cb45a5397f502ac5.txt"

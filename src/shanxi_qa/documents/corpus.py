@@ -22,23 +22,21 @@ inside it), so two at once never interleave their copies and builds.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import shutil
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from shanxi_qa.documents import journal
+from shanxi_qa.faults import fault_point
 from shanxi_qa.index.build import (
     LoadedIndex,
     build_index,
     corpus_files,
     corpus_suffixes,
-    ensure_writable,
 )
 from shanxi_qa.index.cache import sha256_of
 from shanxi_qa.index.chunk import ChunkerConfig
@@ -192,18 +190,6 @@ def skipped_files(index: LoadedIndex) -> list[str]:
 # --------------------------------------------------------------------------- changing
 
 
-@contextlib.contextmanager
-def corpus_lock(index_dir: Path) -> Iterator[None]:
-    """Held by an add or a remove from its first look at the corpus to its last change."""
-    ensure_writable(index_dir)
-    with (index_dir / ".corpus.lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _remove_leftover_staging(corpus_dir: Path, index_dir: Path) -> None:
     """Finish or undo a change a killed process left (its journal), then remove the staging
     folders no change needs any more (under the lock, so none is in use)."""
@@ -244,11 +230,12 @@ def add_documents(
     corpus and the index stay as they were. ``report`` is told how far it is: the pages
     read of each PDF (``"a.pdf: pages read"``) and the texts embedded (see :func:`build_index`).
     """
-    from shanxi_qa.documents.ingest import IngestError, load_document
+    from shanxi_qa.documents.files import IngestError
+    from shanxi_qa.documents.load import load_document
 
     config = config or ChunkerConfig()
     _check_corpus(corpus_dir)
-    with corpus_lock(index_dir), journal.signals_roll_back():
+    with journal.corpus_lock(index_dir), journal.signals_roll_back():
         _remove_leftover_staging(corpus_dir, index_dir)
         existing = {path.name: sha256_of(path) for path in corpus_files(corpus_dir)}
         by_content = {digest: name for name, digest in sorted(existing.items())}
@@ -324,7 +311,7 @@ def _plan_one(
 ) -> Change | None:
     """The outcome for one file that is decided without reading it, or None when it is a
     candidate (then staged in ``planned``)."""
-    from shanxi_qa.documents.ingest import MAX_FILE_BYTES
+    from shanxi_qa.documents.files import MAX_FILE_BYTES
 
     try:
         name = safe_name(name)
@@ -396,13 +383,13 @@ def _move_in_and_build(
     previous.mkdir()
     journal.write(entry, corpus_dir)
     try:
-        journal.fault_point("add-journaled")
+        fault_point("add-journaled")
         for name, (staged, replaces) in planned.items():
             if replaces:
                 (corpus_dir / name).replace(previous / name)
-                journal.fault_point("add-previous-kept")
+                fault_point("add-previous-kept")
             staged.replace(corpus_dir / name)
-        journal.fault_point("add-moved")
+        fault_point("add-moved")
         build_index(
             corpus_dir,
             index_dir,
@@ -413,7 +400,7 @@ def _move_in_and_build(
             read=read,  # checked once, read once
             report=report,
         )
-        journal.fault_point("add-built")
+        fault_point("add-built")
     except BaseException:
         journal.recover_locked(corpus_dir, index_dir)
         raise
@@ -433,7 +420,7 @@ def remove_document(
     rebuild; when the build fails the file is put back and the error raised."""
     config = config or ChunkerConfig()
     _check_corpus(corpus_dir)
-    with corpus_lock(index_dir), journal.signals_roll_back():
+    with journal.corpus_lock(index_dir), journal.signals_roll_back():
         _remove_leftover_staging(corpus_dir, index_dir)
         prefix = f"{corpus_dir.name}/"
         bare = name[len(prefix) :] if name.startswith(prefix) else name
@@ -457,11 +444,11 @@ def remove_document(
         )
         journal.write(entry, corpus_dir)
         try:
-            journal.fault_point("remove-journaled")
+            fault_point("remove-journaled")
             (corpus_dir / bare).replace(staging / journal.PREVIOUS / bare)
-            journal.fault_point("remove-moved")
+            fault_point("remove-moved")
             build_index(corpus_dir, index_dir, config, encoder_factory=encoder_factory, warn=warn)
-            journal.fault_point("remove-built")
+            fault_point("remove-built")
         except BaseException:
             journal.recover_locked(corpus_dir, index_dir)
             raise

@@ -18,7 +18,7 @@
   ``heading`` blocks, and only the text is kept (no ``**``, ``#`` or link syntax).
 
 The libraries are imported inside the readers, so nothing on the question path loads them.
-Every failure is an :class:`~shanxi_qa.documents.ingest.IngestError` whose one-line message names
+Every failure is an :class:`~shanxi_qa.documents.files.IngestError` whose one-line message names
 the file and says why.
 """
 
@@ -36,15 +36,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from shanxi_qa.documents.ingest import (
-    HEADLINE_MAX_WORDS,
-    STANDFIRST_MAX_WORDS,
-    IngestError,
-    Paragraph,
-    ends_sentence,
-    normalise_paragraph,
-    word_counts,
-)
+from shanxi_qa.documents.files import IngestError
+from shanxi_qa.documents.ingest import normalise_paragraph
+from shanxi_qa.documents.paragraphs import HEADLINE_MAX_WORDS, STANDFIRST_MAX_WORDS, Paragraph
+from shanxi_qa.documents.words import ends_sentence, word_counts
 from shanxi_qa.records import BlockKind, Progress, Repair
 
 __all__ = [

@@ -18,6 +18,7 @@ corpus and the served index agree again, and half-written build folders are remo
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -26,6 +27,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from shanxi_qa.index.build import (
+    MANIFEST_FILE,
+    build_lock,
+    current_build,
+    ensure_writable,
+    read_manifest,
+)
+from shanxi_qa.index.cache import sha256_of
 
 JOURNAL_FILE = ".journal.json"
 PREVIOUS = ".previous"
@@ -97,7 +107,6 @@ def finish(corpus_dir: Path, journal: Journal) -> None:
 
 
 def _digest(path: Path) -> str | None:
-    from shanxi_qa.index.cache import sha256_of
 
     try:
         return sha256_of(path) if path.is_file() else None
@@ -107,7 +116,6 @@ def _digest(path: Path) -> str | None:
 
 def served_files(index_dir: Path) -> Mapping[str, str] | None:
     """The corpus the served index was built from (file name -> sha256), or None."""
-    from shanxi_qa.index.build import read_manifest
 
     manifest = read_manifest(index_dir) or {}
     files = manifest.get("corpus_files")
@@ -164,7 +172,6 @@ def roll_back(corpus_dir: Path, journal: Journal) -> None:
 
 def remove_half_written_builds(index_dir: Path) -> None:
     """Build folders a killed build left without a manifest (under the build lock)."""
-    from shanxi_qa.index.build import MANIFEST_FILE, build_lock, current_build
 
     leftovers = [
         path
@@ -187,8 +194,6 @@ def recover(corpus_dir: Path, index_dir: Path) -> str | None:
     """
     if not (corpus_dir / JOURNAL_FILE).exists():
         return None
-    from shanxi_qa.documents.corpus import corpus_lock
-
     with corpus_lock(index_dir):
         return recover_locked(corpus_dir, index_dir)
 
@@ -230,11 +235,13 @@ def signals_roll_back() -> Iterator[None]:
             signal.signal(number, handler)
 
 
-def fault_point(name: str) -> None:
-    """Where ``SHANXI_QA_KILL_AT`` names this point, the process sends itself the signal in
-    ``SHANXI_QA_KILL_SIGNAL`` (default SIGKILL): how the tests stop a change at a known
-    moment in a real child process."""
-    if os.environ.get("SHANXI_QA_KILL_AT") != name:
-        return
-    number = getattr(signal, os.environ.get("SHANXI_QA_KILL_SIGNAL", "SIGKILL"))
-    os.kill(os.getpid(), number)
+@contextlib.contextmanager
+def corpus_lock(index_dir: Path) -> Iterator[None]:
+    """Held by an add or a remove from its first look at the corpus to its last change."""
+    ensure_writable(index_dir)
+    with (index_dir / ".corpus.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -57,7 +57,7 @@ from shanxi_qa.index.embed import (
     OnnxEncoder,
     Vectors,
 )
-from shanxi_qa.documents.journal import fault_point
+from shanxi_qa.faults import fault_point
 from shanxi_qa.records import Block, Chunk, Document, Progress, Repair, Sentence
 from shanxi_qa.index.cache import (
     MODELS_DIR,
@@ -109,7 +109,7 @@ class IndexStoreError(RuntimeError):
 
 def corpus_suffixes() -> tuple[str, ...]:
     """The file suffixes the corpus reader takes (``.txt``, ``.md``, ...), lower-case."""
-    from shanxi_qa.documents.ingest import CORPUS_SUFFIXES
+    from shanxi_qa.documents.files import CORPUS_SUFFIXES
 
     return tuple(CORPUS_SUFFIXES)
 
@@ -498,10 +498,11 @@ class _Earlier:
         read: Mapping[str, tuple[str, Document]],
         report: Progress | None = None,
     ) -> tuple[list[Document], list[str]]:
-        """The corpus's documents and skip warnings, as :func:`ingest.load_corpus` gives
+        """The corpus's documents and skip warnings, as :func:`~shanxi_qa.documents.load.load_corpus` gives
         them, with unchanged files taken from the earlier build, and files the caller has
         just read (``read``, see :func:`build_index`), instead of read again."""
-        from shanxi_qa.documents.ingest import IngestError, load_corpus, load_document
+        from shanxi_qa.documents.files import IngestError
+        from shanxi_qa.documents.load import load_corpus, load_document
 
         if not self.documents and not read and report is None:
             return load_corpus(corpus_dir)
