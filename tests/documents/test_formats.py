@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from shanxi_qa.documents import formats, load
 from shanxi_qa.documents.files import CORPUS_SUFFIXES, IngestError
-from shanxi_qa.documents.formats import _Box, _reading_order
+from shanxi_qa.documents.formats.pdf_layout import _Box, _reading_order
 from shanxi_qa.documents.ingest import clean_paragraphs
 from shanxi_qa.documents.load import load_corpus, load_document
 from shanxi_qa.documents.paragraphs import Paragraph
@@ -347,7 +347,7 @@ def test_bad_files_are_skipped_with_a_reason_and_the_rest_is_read(
         encoding="utf-8",
     )
     (corpus / "rules.md").write_text("---\n\n***\n", encoding="utf-8")
-    monkeypatch.setattr(formats, "MAX_PDF_PAGES", 3)
+    monkeypatch.setattr(formats.pdf, "MAX_PDF_PAGES", 3)
     monkeypatch.setattr(load, "MAX_FILE_BYTES", limit)
 
     documents, warnings = load_corpus(corpus)

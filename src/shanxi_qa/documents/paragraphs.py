@@ -231,3 +231,12 @@ class Paragraph:
     text: str
     kind: BlockKind | None = None
     page: int | None = None
+
+
+# A byline as web pages and PDFs write it: "By Jane Roe and John Doe", "By A. Smith, B. Jones".
+_WRITTEN_BYLINE_RE = re.compile(r"^By\s+[A-Z][\w'’.\-]*(?:,?\s+(?:[A-Z][\w'’.\-]*|and|&))*$")
+
+
+def byline_like(text: str) -> bool:
+    """A short line that reads as a byline (the readers of PDF, HTML and Markdown)."""
+    return len(text.split()) <= 10 and _WRITTEN_BYLINE_RE.match(text) is not None
