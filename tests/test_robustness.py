@@ -28,17 +28,12 @@ from shanxi_qa.documents import ingest, load
 from shanxi_qa.documents.files import MAX_FILE_BYTES
 from shanxi_qa.documents.ingest import clean_text
 from shanxi_qa.documents.load import load_corpus
-from shanxi_qa.index import build as index_module
-from shanxi_qa.index.build import (
-    FORMAT_VERSION,
-    IndexStoreError,
-    build_index,
-    is_fresh,
-    load_index,
-    read_manifest,
-)
+from shanxi_qa.index import layout as index_module
+from shanxi_qa.index.build import build_index
 from shanxi_qa.index.chunk import ChunkerConfig, chunk_document, count_tiktokens
 from shanxi_qa.index.embed import EmbeddingError
+from shanxi_qa.index.layout import FORMAT_VERSION, IndexStoreError, is_fresh, read_manifest
+from shanxi_qa.index.loaded import load_index
 from shanxi_qa.pipeline import Pipeline, PipelineConfig
 from shanxi_qa.records import Document
 from tests.conftest import REPO_ROOT, SEED_DIR, TINY_ARTICLE, FakeEncoder, offline_env
@@ -462,7 +457,7 @@ class SlowEncoder(FakeEncoder):
             time.sleep(float(delay))
 
 
-point_current_at = index._point_current_at
+point_current_at = index.point_current_at
 
 
 def slow_swap(index_dir, build_dir):
@@ -472,7 +467,7 @@ def slow_swap(index_dir, build_dir):
     point_current_at(index_dir, build_dir)
 
 
-index._point_current_at = slow_swap
+index.point_current_at = slow_swap
 path = index.build_index(
     Path(corpus), Path(index_dir), ChunkerConfig(), encoder_factory=SlowEncoder, force=force == "1"
 )

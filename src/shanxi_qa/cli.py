@@ -377,8 +377,9 @@ def _batch_line(line: str) -> tuple[str, list[str] | None]:
 
 
 def _index(args: argparse.Namespace) -> int:
-    from shanxi_qa.index.build import build_index, is_fresh
+    from shanxi_qa.index.build import build_index
     from shanxi_qa.index.chunk import ChunkerConfig
+    from shanxi_qa.index.layout import is_fresh
 
     config = ChunkerConfig()
     if not args.rebuild and is_fresh(args.index, args.corpus, config):
@@ -406,7 +407,7 @@ def _warn(message: str) -> None:
 
 def _add(args: argparse.Namespace) -> int:
     from shanxi_qa.documents.corpus import add_documents
-    from shanxi_qa.index.build import load_index
+    from shanxi_qa.index.loaded import load_index
 
     progress = ProgressLines()
     try:
@@ -446,7 +447,7 @@ def _confirmed(question: str) -> bool:
 
 def _remove(args: argparse.Namespace) -> int:
     from shanxi_qa.documents.corpus import remove_document
-    from shanxi_qa.index.build import read_manifest
+    from shanxi_qa.index.layout import read_manifest
 
     if not args.yes and not _confirmed(
         f"remove {args.name} from {args.corpus}? Its file is deleted. [y/N] "
@@ -463,8 +464,10 @@ def _docs(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from shanxi_qa.documents.corpus import describe, skipped_files
-    from shanxi_qa.index.build import build_index, is_fresh, load_index
+    from shanxi_qa.index.build import build_index
     from shanxi_qa.index.chunk import ChunkerConfig
+    from shanxi_qa.index.layout import is_fresh
+    from shanxi_qa.index.loaded import load_index
 
     config = ChunkerConfig()
     if not is_fresh(args.index, args.corpus, config):
@@ -588,8 +591,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from shanxi_qa.documents.files import IngestError
     from shanxi_qa.documents.journal import Interrupted, JournalError
-    from shanxi_qa.index.build import IndexStoreError
     from shanxi_qa.index.embed import EmbeddingError
+    from shanxi_qa.index.layout import IndexStoreError
     from shanxi_qa.pipeline import QuestionError
 
     try:

@@ -15,9 +15,11 @@ from shanxi_qa.conversation.turn import Turn, prefer_passage
 from shanxi_qa.documents.corpus import headline, known_names
 from shanxi_qa.documents.journal import recover
 from shanxi_qa.documents.library import open_library
-from shanxi_qa.index.build import IndexStoreError, LoadedIndex, build_index, is_fresh, load_index
+from shanxi_qa.index.build import build_index
 from shanxi_qa.index.chunk import ChunkerConfig
 from shanxi_qa.index.embed import Encoder, Vectors
+from shanxi_qa.index.layout import IndexStoreError, is_fresh
+from shanxi_qa.index.loaded import LoadedIndex, load_index
 from shanxi_qa.index.retrieve import RetrievalConfig, retrieve
 from shanxi_qa.language.question import (
     QuestionAnalysis,

@@ -48,7 +48,7 @@ from shanxi_qa.documents.corpus import (
 )
 from shanxi_qa.documents.corpus import headline as document_headline
 from shanxi_qa.documents.files import MAX_FILE_BYTES
-from shanxi_qa.index.build import IndexStoreError, current_build, read_manifest
+from shanxi_qa.index.layout import IndexStoreError, current_build, read_manifest
 from shanxi_qa.pipeline import MAX_HISTORY, Pipeline, PipelineConfig, QuestionError, SourceError
 from shanxi_qa.records import Answer, Document, Progress, Quote
 
@@ -407,7 +407,7 @@ def build_app(pipeline: Pipeline) -> gradio.Blocks:
     import gradio as gr
     from gradio.events import api as api_endpoint
 
-    from shanxi_qa.index.build import corpus_suffixes
+    from shanxi_qa.index.layout import corpus_suffixes
 
     service = ChatService(pipeline)
 

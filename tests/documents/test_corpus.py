@@ -24,9 +24,11 @@ from shanxi_qa.documents.corpus import (
     remove_document,
     safe_name,
 )
-from shanxi_qa.index.build import build_index, is_fresh, load_index, read_manifest
+from shanxi_qa.index.build import build_index
 from shanxi_qa.index.cache import MODELS_DIR
 from shanxi_qa.index.chunk import ChunkerConfig
+from shanxi_qa.index.layout import is_fresh, read_manifest
+from shanxi_qa.index.loaded import load_index
 from shanxi_qa.pipeline import Pipeline, PipelineConfig, SourceError
 from tests.conftest import TINY_ARTICLE, FakeEncoder
 

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from shanxi_qa.documents import journal
-from shanxi_qa.index.build import MANIFEST_FILE, build_index, corpus_fingerprint, read_manifest
+from shanxi_qa.index.build import build_index
 from shanxi_qa.index.chunk import ChunkerConfig
+from shanxi_qa.index.layout import MANIFEST_FILE, corpus_fingerprint, read_manifest
 from tests.conftest import FakeEncoder
 
 TESTS = Path(__file__).resolve().parents[1]

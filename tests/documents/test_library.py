@@ -10,7 +10,7 @@ import pytest
 from shanxi_qa.documents.corpus import CorpusError, add_documents, read_only_names, remove_document
 from shanxi_qa.documents.library import open_library
 from shanxi_qa.evaluation.evaluate import seed_only
-from shanxi_qa.index.build import load_index
+from shanxi_qa.index.loaded import load_index
 from tests.conftest import TINY_ARTICLE, FakeEncoder
 
 ZOO = "City zoo welcomes a panda\n\nThe city zoo welcomed a giant panda named Bao on Monday.\n"

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from shanxi_qa.index.build import Bm25Scores, build_index, is_fresh, load_index, read_manifest
+from shanxi_qa.index.build import build_index
 from shanxi_qa.index.chunk import ChunkerConfig
+from shanxi_qa.index.layout import is_fresh, read_manifest
+from shanxi_qa.index.loaded import Bm25Scores, load_index
 from tests.conftest import FakeEncoder
 
 

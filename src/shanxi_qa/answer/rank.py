@@ -32,8 +32,9 @@ from shanxi_qa.answer.spans import (
     holds_number,
     page_word,
 )
-from shanxi_qa.index.build import LoadedIndex, previous_sentence
+from shanxi_qa.index.build import previous_sentence
 from shanxi_qa.index.embed import Vectors
+from shanxi_qa.index.loaded import LoadedIndex
 from shanxi_qa.language.match import TermStatistics, match_weight, weighted_coverage
 from shanxi_qa.language.question import AnswerType, QuestionAnalysis
 from shanxi_qa.language.text import content_terms, refers_to_previous, words

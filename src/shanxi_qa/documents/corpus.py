@@ -32,14 +32,11 @@ from typing import Any, Literal
 
 from shanxi_qa.documents import journal
 from shanxi_qa.faults import fault_point
-from shanxi_qa.index.build import (
-    LoadedIndex,
-    build_index,
-    corpus_files,
-    corpus_suffixes,
-)
+from shanxi_qa.index.build import build_index
 from shanxi_qa.index.cache import sha256_of
 from shanxi_qa.index.chunk import ChunkerConfig
+from shanxi_qa.index.layout import corpus_files, corpus_suffixes
+from shanxi_qa.index.loaded import LoadedIndex
 from shanxi_qa.records import Document, Progress
 
 # What ``docs`` calls each kind of file, by suffix.

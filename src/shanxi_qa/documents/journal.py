@@ -28,14 +28,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shanxi_qa.index.build import (
+from shanxi_qa.index.cache import sha256_of
+from shanxi_qa.index.layout import (
     MANIFEST_FILE,
     build_lock,
     current_build,
     ensure_writable,
     read_manifest,
 )
-from shanxi_qa.index.cache import sha256_of
 
 JOURNAL_FILE = ".journal.json"
 PREVIOUS = ".previous"

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from shanxi_qa.documents.corpus import READ_ONLY_FILE, read_only_names
-from shanxi_qa.index.build import corpus_files
+from shanxi_qa.index.layout import corpus_files
 from shanxi_qa.paths import DEFAULT_LIBRARY, SEED_CORPUS
 
 READ_ONLY_HEADER = (

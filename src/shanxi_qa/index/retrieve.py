@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from shanxi_qa.index.embed import Vectors
-from shanxi_qa.index.build import LoadedIndex
+from shanxi_qa.index.loaded import LoadedIndex
 from shanxi_qa.language.question import QuestionAnalysis
 from shanxi_qa.records import RETRIEVAL_MODES, Hit, RetrievalMode
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from shanxi_qa.index.build import LoadedIndex
+from shanxi_qa.index.loaded import LoadedIndex
 from shanxi_qa.language.question import QuestionAnalysis
 from shanxi_qa.language.text import content_terms
 
