@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from shanxi_qa.cli import build_parser
+from shanxi_qa.chat import SORRY
+from shanxi_qa.cli_parser import build_parser
 from shanxi_qa.pipeline import MAX_QUESTION_CHARS
-from shanxi_qa.web import SORRY
 from tests.conftest import SEED_DIR
 from tests.test_web import ARTIFACTS, STARTUP_SECONDS, Server, _start, _stop, _wait_until_up
 

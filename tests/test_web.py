@@ -20,9 +20,10 @@ from typing import Any
 
 import pytest
 
+from shanxi_qa.chat import ChatService
 from shanxi_qa.pipeline import MAX_QUESTION_CHARS, QuestionError
 from shanxi_qa.records import Answer, Quote
-from shanxi_qa.web import ChatService, answer_markdown, escape_markdown, source_panel_html
+from shanxi_qa.render import answer_markdown, escape_markdown, source_panel_html
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SEED_DIR = REPO_ROOT / "seeds"

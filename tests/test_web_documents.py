@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
+from shanxi_qa.chat import ChatService
 from shanxi_qa.pipeline import Pipeline, PipelineConfig
 from shanxi_qa.records import Answer, Quote
-from shanxi_qa.web import ChatService, answer_markdown, escape_markdown, source_panel_html
+from shanxi_qa.render import answer_markdown, escape_markdown, source_panel_html
 from tests.conftest import TINY_ARTICLE, FakeEncoder
 from tests.documents.pdf_fixtures import png_bytes, write_library_pdf
 from tests.test_web import (
