@@ -307,27 +307,25 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from shanxi_qa.evaluation.evaluate import run_cli
+    from shanxi_qa import cli_eval
 
     if args.squad is not None and args.gold is not None:
         raise UsageError("--gold and --squad cannot be used together")
     if args.squad is None and (args.articles is not None or args.paragraphs != "all"):
         raise UsageError("--articles and --paragraphs need --squad FILE")
     if args.squad is not None:
-        from shanxi_qa.evaluation import squad
-
-        return squad.run_cli(args)
+        return cli_eval.squad_command(args)
     if args.conversations is not None:
-        from shanxi_qa.evaluation import conversations
-
-        return conversations.run_cli(args)
-    return run_cli(args)
+        return cli_eval.conversations_command(args)
+    return cli_eval.gold_command(args)
 
 
 def _chat(args: argparse.Namespace) -> int:
-    from shanxi_qa.web import run_cli
+    from shanxi_qa.pipeline import PipelineConfig
+    from shanxi_qa.web import serve
 
-    return run_cli(args)
+    serve(PipelineConfig(corpus_dir=args.corpus, index_dir=args.index), args.host, args.port)
+    return 0
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -26,7 +26,6 @@ Gradio is imported only here, so the other CLI commands never load it."""
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import sys
 from pathlib import Path
@@ -87,7 +86,7 @@ def _source_choice(choice: str | None) -> str | None:
 def build_app(pipeline: Pipeline) -> gradio.Blocks:
     """The chat page and the ``/ask`` endpoint over ``pipeline`` (shared by all requests).
 
-    Gradio 6 takes the theme and CSS at launch: pass ``css=CSS`` as :func:`run_cli` does.
+    Gradio 6 takes the theme and CSS at launch: pass ``css=CSS`` as :func:`serve` does.
     """
     import gradio as gr
     from gradio.events import api as api_endpoint
@@ -361,12 +360,10 @@ def _theme() -> Any:
     return gr.themes.Default(font=(sans, "ui-sans-serif", "system-ui", "sans-serif"))
 
 
-def run_cli(args: argparse.Namespace) -> int:
+def serve(config: PipelineConfig, host: str = "127.0.0.1", port: int = 7860) -> None:
     """``shanxi-qa chat``: load the pipeline once, warm it, and serve until interrupted."""
-    host = getattr(args, "host", None) or "127.0.0.1"
-    port = int(getattr(args, "port", None) or 7860)
-    print(f"loading the index for {args.corpus} ...", file=sys.stderr)
-    pipeline = Pipeline(PipelineConfig(corpus_dir=args.corpus, index_dir=args.index), progress=True)
+    print(f"loading the index for {config.corpus_dir} ...", file=sys.stderr)
+    pipeline = Pipeline(config, progress=True)
     try:  # the first question loads the ONNX model: do it now, not for the first user
         pipeline.ask(WARM_UP_QUESTION)
     except Exception as error:
@@ -383,4 +380,3 @@ def run_cli(args: argparse.Namespace) -> int:
         # Refused while it streams in, before it is stored: no upload can fill the disk.
         max_file_size=MAX_FILE_BYTES,
     )
-    return 0

@@ -18,7 +18,6 @@ the short answer or the first quote.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import unicodedata
@@ -28,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from shanxi_qa.evaluation import metrics
-from shanxi_qa.evaluation.evaluate import seed_only
 from shanxi_qa.evaluation.squad import BENCHMARKS_ENV, squad2_articles
 from shanxi_qa.paths import REPO_ROOT
 from shanxi_qa.pipeline import Pipeline, PipelineConfig
@@ -271,19 +269,3 @@ def evaluate_conversations(
 
     report = run_conversations(conversations, pipeline_for)
     return score(report), report
-
-
-def run_cli(args: argparse.Namespace) -> int:
-    """``shanxi-qa eval --conversations [FILE]``: follow-up metrics with and without history."""
-    path = Path(args.conversations) if args.conversations else DEFAULT_CONVERSATIONS
-    conversations = load_conversations(path)
-    corpus, index = seed_only(args.corpus, args.index)
-    seed = PipelineConfig(corpus_dir=corpus, index_dir=index)
-    scores, report = evaluate_conversations(conversations, seed)
-    if getattr(args, "json", False):
-        print(json.dumps(scores, indent=2))
-    else:
-        print(format_scores(scores))
-        print()
-        print(format_misses(report))
-    return 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -12,7 +11,7 @@ from typing import Any
 
 from shanxi_qa.evaluation import metrics
 from shanxi_qa.paths import REPO_ROOT
-from shanxi_qa.pipeline import Pipeline, PipelineConfig
+from shanxi_qa.pipeline import Pipeline
 from shanxi_qa.records import RETRIEVAL_MODES, Hit, RetrievalMode
 
 DEFAULT_GOLD = REPO_ROOT / "eval" / "gold.jsonl"
@@ -419,22 +418,3 @@ def seed_only(corpus_dir: Path, index_dir: Path) -> tuple[Path, Path]:
         file=sys.stderr,
     )
     return copy, index_dir / "eval" / "index"
-
-
-def run_cli(args: argparse.Namespace) -> int:
-    """``shanxi-qa eval`` on the gold set: print the table (or JSON), optionally write the
-    report. (``--squad`` and ``--conversations`` go to their own modules, from the CLI.)"""
-    gold = load_gold(args.gold or DEFAULT_GOLD)
-    corpus, index = seed_only(args.corpus, args.index)
-    pipeline = Pipeline(PipelineConfig(corpus_dir=corpus, index_dir=index))
-    report = evaluate(pipeline, gold)
-    if args.json:
-        print(json.dumps({k: report[k] for k in ("questions", "unanswerable", "modes")}, indent=2))
-    else:
-        print(format_table(report))
-        print()
-        print(format_failures(report))
-    if args.report:
-        markdown, chart = write_report(report, args.report)
-        print(f"wrote {markdown} and {chart}", file=sys.stderr)
-    return 0

@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import re
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -400,22 +399,3 @@ def write_squad_report(
         encoding="utf-8",
     )
     return markdown, chart
-
-
-def run_cli(args: Any) -> int:
-    """``shanxi-qa eval --squad FILE``: print the table (or JSON), optionally write the report."""
-    articles = select_articles(load_squad(args.squad), args.articles)
-    report = evaluate_squad(
-        articles,
-        args.index / "squad",
-        paragraphs=args.paragraphs,
-        progress=lambda message: print(message, file=sys.stderr, flush=True),
-    )
-    if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
-    else:
-        print(format_squad_table(report))
-    if args.report:
-        markdown, chart = write_squad_report(report, args.report, str(args.squad))
-        print(f"wrote {markdown} and {chart}", file=sys.stderr)
-    return 0
