@@ -71,7 +71,8 @@ def _best_f1(prediction: str | None, answers: list[str]) -> float:
 def rows(pipeline: Pipeline, questions: list[tuple[str, list[str]]]) -> list[list[float]]:
     out = []
     for question, answers in questions:
-        answer, decision, _ = pipeline.explain(question)
+        trace = pipeline.run(question)
+        answer, decision = trace.answer, trace.decision
         if decision is None:
             continue
         # An abstention still has a best span: label what answering would have given.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -38,6 +40,22 @@ MAX_HISTORY = 8
 
 # An earlier turn: its question (answered again), or the record it got (used as it is).
 HistoryItem = str | Answer
+
+
+# Earlier turns kept per pipeline, by the conversation that led to them: a conversation
+# asked one question at a time with its history as strings answers each question once.
+TURN_CACHE = 256
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One question through the pipeline: the answer and what led to it."""
+
+    answer: Answer
+    hits: list[Hit]  # the chunks retrieved (more than were read when ranking is measured)
+    decision: Decision | None  # the answer-or-abstain features (None: nothing retrieved)
+    resolved_question: str | None  # the standalone question a follow-up was read as
+    timings: dict[str, float]  # seconds: "analyse", "retrieve", "answer"
 
 
 class QuestionError(ValueError):
@@ -119,6 +137,7 @@ class Pipeline:
         if encoder is not None:
             self.index.query_encoder = encoder
         self.answerer = Answerer(self.index, self.config.answer)
+        self._turns: dict[tuple[object, ...], Turn] = {}
 
     def _open_index(
         self,
@@ -181,7 +200,7 @@ class Pipeline:
         they?") is read against its last turn (see :mod:`shanxi_qa.conversation.followup`). ``source``
         restricts the search to one document (a source or a file name, see
         :meth:`resolve_source`)."""
-        return self.run(question, mode, top_k, history=history, source=source)[0]
+        return self.run(question, mode, top_k, history=history, source=source).answer
 
     def run(
         self,
@@ -191,20 +210,24 @@ class Pipeline:
         ranked: int = 0,
         history: Sequence[HistoryItem] | None = None,
         source: str | None = None,
-    ) -> tuple[Answer, list[Hit]]:
-        """Answer and the retrieved chunks; ``ranked`` > top_k retrieves more for ranking metrics
-        while the answer still reads only the top k.
+    ) -> Trace:
+        """The answer with what led to it (see :class:`Trace`); ``ranked`` > top_k retrieves
+        more for ranking metrics while the answer still reads only the top k. Serving
+        (``ask``), evaluation and fitting the decision all come through here.
 
-        ``history`` items are earlier questions, which are answered again (each read against
-        the turn before it), or the :class:`Answer` records they got, used as they are (the
-        chat keeps these). The record's ``resolved_question`` is the standalone question
+        ``history`` items are earlier questions, answered once per conversation (each read
+        against the turn before it, and kept), or the :class:`Answer` records they got, used
+        as they are (the chat keeps these). The record's ``resolved_question`` is the standalone question
         answered when ``question`` was read as a follow-up. ``source`` restricts retrieval
         (of every turn) to one document; one the index does not hold raises
         :class:`SourceError`."""
         text = clean_question(question)
         only = self.resolve_source(source)
-        previous = self._previous_turn(history or (), mode, top_k, only)
-        return self._answer(text, previous, mode, top_k, ranked, only)
+        previous, path = self._previous_turn(history or (), mode, top_k, only)
+        trace = self._answer(text, previous, mode, top_k, ranked, only)
+        if not ranked:  # kept for the next question's history (asked the same way)
+            self._keep((*path, text), Turn.of(trace.answer))
+        return trace
 
     def _answer(
         self,
@@ -214,10 +237,12 @@ class Pipeline:
         top_k: int | None,
         ranked: int,
         source: str | None = None,
-    ) -> tuple[Answer, list[Hit]]:
+    ) -> Trace:
+        started = time.perf_counter()
         resolved = resolve(text, previous)
         asked = resolved or text
         analysis, vector = self.analyse(asked)
+        analysed = time.perf_counter()
         config = self._retrieval(mode, top_k)
         wanted = max(config.top_k, ranked)
         # A follow-up is most often about the passage just quoted: look a little deeper for it.
@@ -227,13 +252,19 @@ class Pipeline:
         )
         if resolved:
             hits = prefer_passage(hits, previous, config.top_k)[:wanted]
+        retrieved = time.perf_counter()
         said = previous.answered_at() if resolved and previous else None
-        answer = self.answerer.answer(
+        answer, decision = self.answerer.explain(
             analysis, vector, hits[: config.top_k], question=asked, said=said
         )
         if resolved:
             answer = replace(answer, question=text, resolved_question=resolved)
-        return answer, hits
+        timings = {
+            "analyse": analysed - started,
+            "retrieve": retrieved - analysed,
+            "answer": time.perf_counter() - retrieved,
+        }
+        return Trace(answer, hits, decision, resolved, timings)
 
     def _previous_turn(
         self,
@@ -241,17 +272,21 @@ class Pipeline:
         mode: RetrievalMode | None,
         top_k: int | None,
         source: str | None = None,
-    ) -> Turn | None:
-        """The last earlier turn, with the earlier questions answered again where needed."""
+    ) -> tuple[Turn | None, tuple[object, ...]]:
+        """The last earlier turn, and the conversation that led to it (what it is kept by);
+        an earlier question is answered once per conversation (the
+        turn it gave is kept, by the questions that led to it)."""
         if isinstance(history, str):
             raise QuestionError("the history must be a list of earlier questions")
         turn: Turn | None = None
         items = list(history)
+        path: tuple[object, ...] = (mode, top_k, source)
         for number, item in enumerate(
             items[-MAX_HISTORY:], start=max(1, len(items) - MAX_HISTORY + 1)
         ):
             if isinstance(item, Answer):
                 turn = Turn.of(item)
+                path += (json.dumps(item.to_dict(), sort_keys=True),)
                 continue
             if not isinstance(item, str):
                 raise QuestionError("the history must be a list of earlier questions")
@@ -259,16 +294,18 @@ class Pipeline:
                 earlier = clean_question(item)
             except QuestionError as error:
                 raise QuestionError(f"earlier question {number}: {error}") from error
-            turn = Turn.of(self._answer(earlier, turn, mode, top_k, 0, source)[0])
-        return turn
+            path += (earlier,)
+            kept = self._turns.get(path)
+            if kept is None:
+                kept = Turn.of(self._answer(earlier, turn, mode, top_k, 0, source).answer)
+                self._keep(path, kept)
+            turn = kept
+        return turn, path
 
-    def explain(self, question: str) -> tuple[Answer, Decision | None, list[Hit]]:
-        """The answer with the decision features behind it (for calibration)."""
-        text = clean_question(question)
-        analysis, vector = self.analyse(text)
-        hits = retrieve(self.index, analysis, vector, self._retrieval(None, None))
-        answer, decision = self.answerer.explain(analysis, vector, hits, question=text)
-        return answer, decision, hits
+    def _keep(self, path: tuple[object, ...], turn: Turn) -> None:
+        if len(self._turns) >= TURN_CACHE:
+            self._turns.pop(next(iter(self._turns)))
+        self._turns[path] = turn
 
     def analyse(self, text: str) -> tuple[QuestionAnalysis, Vectors]:
         """Analyse the question and embed it, with its words missing from the corpus vocabulary

@@ -4,6 +4,7 @@ whole standalone question; then the pipeline with ``history`` on a tiny corpus (
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -453,3 +454,38 @@ def test_the_answer_is_placed_by_its_own_offsets_not_by_searching_the_quote() ->
     # Offsets outside the quote, or none: nothing to point to.
     assert Turn("q", "22", quote, "corpus/a.txt", 100, 10, 12).answered_at() is None
     assert Turn("q", "22", quote, "corpus/a.txt", 100).answered_at() is None
+
+
+def test_a_trace_says_what_led_to_the_answer(pipeline: Pipeline) -> None:
+    trace = pipeline.run("How long is the tram line?")
+    assert trace.answer == pipeline.ask("How long is the tram line?")
+    assert trace.hits and trace.hits[0].chunk.source == "corpus/tram.txt"
+    assert trace.decision is not None
+    assert trace.decision.confidence == pytest.approx(trace.answer.confidence, abs=5e-4)
+    assert trace.resolved_question is None
+    assert set(trace.timings) == {"analyse", "retrieve", "answer"}
+    assert all(seconds >= 0 for seconds in trace.timings.values())
+
+
+def test_a_conversation_of_strings_answers_each_question_once(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    questions = [
+        "How long is the tram line?",
+        "How many stops does it have?",
+        "Who is the mayor?",
+        "How many electric buses will the city buy?",
+    ]
+    alone = [pipeline.ask(q, history=questions[:n]) for n, q in enumerate(questions)]
+    fresh = Pipeline(pipeline.config, encoder=FakeEncoder(), encoder_factory=FakeEncoder)
+    answered: list[str] = []
+    explain = fresh.answerer.explain
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        answered.append(kwargs["question"])
+        return explain(*args, **kwargs)
+
+    monkeypatch.setattr(fresh.answerer, "explain", counting)
+    again = [fresh.ask(q, history=questions[:n]) for n, q in enumerate(questions)]
+    assert again == alone  # the same answers as before
+    assert len(answered) == len(questions)  # and each question answered once

@@ -131,7 +131,8 @@ def run_mode(
     results = []
     for item in gold:
         started = time.perf_counter()
-        answer, hits = pipeline.run(item.question, mode=mode, ranked=RANKED_K)
+        trace = pipeline.run(item.question, mode=mode, ranked=RANKED_K)
+        answer, hits = trace.answer, trace.hits
         seconds = time.perf_counter() - started
         results.append(
             QuestionResult(
