@@ -1,5 +1,5 @@
 """Fit the answer-or-abstain model (``src/shanxi_qa/answer/decide.json``) on questions the
-reader was never trained on, through :meth:`Pipeline.explain` (the path that serves questions):
+reader was never trained on, through :meth:`Pipeline.run` (the path that serves questions):
 
 - the even-numbered paragraphs' questions of the held-out SQuAD 2.0 article
   ``CALIBRATION_ARTICLE`` (its real unanswerable questions included), asked at the document

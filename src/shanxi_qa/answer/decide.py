@@ -6,7 +6,7 @@ the question the sentence holding the span covers, and how many hard checks that
 fails (:func:`shanxi_qa.answer.checks.failed_checks`, reported with the answer by name).
 ``eval/fit_decision.py`` fits it on questions the reader never saw (Spectre's even paragraphs,
 asked against the whole article, and the seed calibration set), through the same
-:meth:`Pipeline.explain` path that serves questions, and writes ``decide.json``; its
+:meth:`Pipeline.run` path that serves questions, and writes ``decide.json``; its
 confidence is the probability that the answer is right, and ``abstain_below`` the one line
 below which the answerer abstains.
 """
