@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from shanxi_qa.language.text import stem
+from shanxi_qa.language.text import ends_like_past, stem
 from shanxi_qa.language.vocabulary import (
     ARTICLES,
     ATTRIBUTE_NOUNS,
@@ -89,9 +89,7 @@ def looks_verb(token: str) -> bool:
     word = lowered(token)
     if word in IRREGULAR_VERBS:
         return True
-    return (
-        len(word) > 4 and word.endswith("ed") and not word.endswith("eed") and word not in NOT_VERBS
-    )
+    return ends_like_past(word) and word not in NOT_VERBS
 
 
 def is_capitalised(token: str) -> bool:

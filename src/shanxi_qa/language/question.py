@@ -9,7 +9,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from shanxi_qa.language.text import STOPWORDS, stem, words
+from shanxi_qa.language.text import STOPWORDS, ends_like_past, stem, words
 from shanxi_qa.language.vocabulary import (
     ATTRIBUTE_LINKS,
     COPULAS,
@@ -151,11 +151,6 @@ def _in_main_clause(match: re.Match[str], question: str) -> bool:
 
 def _is_count(word: str) -> bool:
     return word in COUNT_WORDS or (word[:1].isdigit() and not word[-1:].isalpha())
-
-
-def _looks_past(word: str) -> bool:
-    """A past participle by its ending: "launched", not "speed" or "red"."""
-    return word.endswith("ed") and not word.endswith("eed") and len(word) > 4
 
 
 _QUESTION_WORD = re.compile(
@@ -308,7 +303,7 @@ def _focus(text: str) -> tuple[str, ...]:
         if word in PHRASE_END_WORDS or (word in STOPWORDS and focus):
             break
         if focus and (
-            (_looks_past(word) and (not following or following in STOPWORDS))
+            (ends_like_past(word) and (not following or following in STOPWORDS))
             or (word.endswith("ly") and len(word) > 4)
         ):
             # A verb or an adverb: "which consultancy co-launched the ...", "... popularly

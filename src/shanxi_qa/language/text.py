@@ -225,3 +225,9 @@ def corpus_names(texts: list[str]) -> list[str]:
             word = _strip_possessive(match.group())
             (capitalised if word[0].isupper() else lower).add(word.lower())
     return sorted(capitalised - lower)
+
+
+def ends_like_past(word: str) -> bool:
+    """A past form or participle by its ending: "launched", not "speed" or "red" (the one
+    test of the ending; the follow-up reader adds irregular verbs and known non-verbs)."""
+    return len(word) > 4 and word.endswith("ed") and not word.endswith("eed")
