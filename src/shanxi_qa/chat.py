@@ -9,13 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from shanxi_qa.conversation.examples import examples_for
-from shanxi_qa.documents.corpus import (
-    CorpusError,
-    add_documents,
-    describe,
-    read_only_names,
-    remove_document,
-)
+from shanxi_qa.documents.corpus import CorpusError, add_documents, read_only_names, remove_document
+from shanxi_qa.documents.listing import describe
 from shanxi_qa.index.layout import IndexStoreError, current_build, read_manifest
 from shanxi_qa.pipeline import MAX_HISTORY, Pipeline, QuestionError, SourceError
 from shanxi_qa.records import Answer, Progress

@@ -241,7 +241,7 @@ def _remove(args: argparse.Namespace) -> int:
 def _docs(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from shanxi_qa.documents.corpus import describe, skipped_files
+    from shanxi_qa.documents.listing import describe, skipped_files
     from shanxi_qa.index.build import build_index
     from shanxi_qa.index.chunk import ChunkerConfig
     from shanxi_qa.index.layout import is_fresh

@@ -14,9 +14,9 @@ from shanxi_qa.answer.answerer import AnswerConfig, Answerer
 from shanxi_qa.answer.decide import Decision
 from shanxi_qa.conversation.followup import resolve
 from shanxi_qa.conversation.turn import Turn, prefer_passage
-from shanxi_qa.documents.corpus import headline, known_names
 from shanxi_qa.documents.journal import recover
 from shanxi_qa.documents.library import open_library
+from shanxi_qa.documents.listing import headline, known_names
 from shanxi_qa.index.build import build_index
 from shanxi_qa.index.chunk import ChunkerConfig
 from shanxi_qa.index.embed import Encoder, Vectors

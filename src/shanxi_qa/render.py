@@ -6,7 +6,7 @@ import html
 import re
 from collections.abc import Mapping
 
-from shanxi_qa.documents.corpus import headline as document_headline
+from shanxi_qa.documents.listing import headline as document_headline
 from shanxi_qa.pipeline import Pipeline
 from shanxi_qa.records import Answer, Document, Quote
 

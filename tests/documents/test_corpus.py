@@ -19,11 +19,10 @@ from shanxi_qa.documents.corpus import (
     Change,
     CorpusError,
     add_documents,
-    describe,
-    headline,
     remove_document,
     safe_name,
 )
+from shanxi_qa.documents.listing import describe, headline
 from shanxi_qa.index.build import build_index
 from shanxi_qa.index.cache import MODELS_DIR
 from shanxi_qa.index.chunk import ChunkerConfig

@@ -17,8 +17,7 @@ command, and a replaced or removed file is kept until its change has committed. 
 SIGHUP roll a change back as Ctrl-C does.
 
 Adds and removes take turns under a lock in the index folder (the build has its own lock
-inside it), so two at once never interleave their copies and builds.
-"""
+inside it), so two at once never interleave their copies and builds."""
 
 from __future__ import annotations
 
@@ -31,26 +30,19 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from shanxi_qa.documents import journal
+from shanxi_qa.documents.listing import known_names
 from shanxi_qa.faults import fault_point
 from shanxi_qa.index.build import build_index
 from shanxi_qa.index.cache import sha256_of
 from shanxi_qa.index.chunk import ChunkerConfig
 from shanxi_qa.index.layout import corpus_files, corpus_suffixes
-from shanxi_qa.index.loaded import LoadedIndex
 from shanxi_qa.records import Document, Progress
 
-# What ``docs`` calls each kind of file, by suffix.
-KINDS = {
-    ".txt": "text",
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".html": "html",
-    ".htm": "html",
-    ".pdf": "pdf",
-}
 MAX_NAME_CHARS = 200
+
+
 STAGING_PREFIX = journal.STAGING_PREFIX
-HEADLINE_CHARS = 160
+
 
 Status = Literal["added", "replaced", "unchanged", "refused", "removed"]
 
@@ -85,12 +77,6 @@ def _quiet(_: str) -> None:
     pass
 
 
-def kind_of(name: str) -> str:
-    """The kind of document a file name says it is: text, markdown, html, pdf."""
-    suffix = PurePosixPath(name).suffix.lower()
-    return KINDS.get(suffix, suffix.lstrip(".") or "file")
-
-
 def safe_name(name: str) -> str:
     """``name`` when it is a plain file name the corpus can hold, else :class:`CorpusError`.
 
@@ -113,78 +99,6 @@ def safe_name(name: str) -> str:
     if PurePosixPath(name).suffix.lower() not in suffixes:
         raise CorpusError(f"{name}: not a document the reader takes ({', '.join(suffixes)})")
     return name
-
-
-def headline(document: Document) -> str:
-    """The document's headline (and standfirst), or its first paragraph, on one line and
-    shortened to :data:`HEADLINE_CHARS`."""
-    pieces = [
-        " ".join(document.text[block.start : block.end].split())
-        for block in document.blocks
-        if block.kind in ("headline", "standfirst")
-    ]
-    if not pieces and document.blocks:
-        first = document.blocks[0]
-        pieces = [" ".join(document.text[first.start : first.end].split())]
-    text = ": ".join(piece for piece in pieces if piece)
-    if len(text) <= HEADLINE_CHARS:
-        return text
-    return text[: HEADLINE_CHARS - 1].rstrip() + "…"
-
-
-# --------------------------------------------------------------------------- listing
-
-
-@dataclass(frozen=True)
-class DocumentInfo:
-    """One indexed document, as ``docs`` lists it."""
-
-    name: str  # the file name in the corpus folder
-    source: str  # the name quotes give, "<corpus folder>/<file name>"
-    kind: str  # text, markdown, html, pdf
-    pages: int | None  # None for formats without pages
-    paragraphs: int
-    chunks: int
-    headline: str
-    indexed_at: str | None  # when this content was first indexed (ISO 8601)
-
-
-def describe(index: LoadedIndex) -> list[DocumentInfo]:
-    """Every document of a loaded index, by file name."""
-    chunks: dict[str, int] = {}
-    for chunk in index.chunks:
-        chunks[chunk.source] = chunks.get(chunk.source, 0) + 1
-    sources = index.manifest.get("sources")
-    indexed = sources if isinstance(sources, dict) else {}
-    built_at = index.manifest.get("built_at")
-    infos = []
-    for source, document in index.documents.items():
-        name = PurePosixPath(source).name
-        pages = [block.page for block in document.blocks if block.page is not None]
-        record = indexed.get(name)
-        when = record.get("indexed_at") if isinstance(record, dict) else built_at
-        infos.append(
-            DocumentInfo(
-                name=name,
-                source=source,
-                kind=kind_of(name),
-                pages=max(pages) if pages else None,
-                paragraphs=len(document.blocks),
-                chunks=chunks.get(source, 0),
-                headline=headline(document),
-                indexed_at=str(when) if when else None,
-            )
-        )
-    return sorted(infos, key=lambda info: info.name)
-
-
-def skipped_files(index: LoadedIndex) -> list[str]:
-    """The build's one-line reasons for the corpus files it could not read."""
-    skipped = index.manifest.get("skipped")
-    return [str(line) for line in skipped] if isinstance(skipped, list) else []
-
-
-# --------------------------------------------------------------------------- changing
 
 
 def _remove_leftover_staging(corpus_dir: Path, index_dir: Path) -> None:
@@ -451,15 +365,3 @@ def remove_document(
             raise
         journal.finish(corpus_dir, entry)
         return Change(bare, "removed", f"removed {bare}")
-
-
-def known_names(names: Sequence[str], shown: int = 10) -> str:
-    """``known: a.txt, b.txt`` (the first ``shown`` names and how many more)."""
-    ordered = sorted(names)
-    if not ordered:
-        return "the corpus holds no documents"
-    listed = ", ".join(ordered[:shown])
-    more = len(ordered) - shown
-    return f"known: {listed}" + (
-        f" and {more} more (shanxi-qa docs lists them)" if more > 0 else ""
-    )
