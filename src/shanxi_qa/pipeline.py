@@ -12,6 +12,7 @@ from pathlib import Path
 
 from shanxi_qa.answer.answerer import AnswerConfig, Answerer
 from shanxi_qa.answer.decide import Decision
+from shanxi_qa.answer.read import SpanReader
 from shanxi_qa.conversation.followup import resolve
 from shanxi_qa.conversation.turn import Turn, prefer_passage
 from shanxi_qa.documents.journal import recover
@@ -130,13 +131,17 @@ class Pipeline:
         warn: Callable[[str], None] = _stderr,
         encoder: Encoder | None = None,
         encoder_factory: Callable[[], object] | None = None,
+        reader: SpanReader | None = None,
     ) -> None:
+        """``encoder`` embeds questions and ``reader`` reads passages (the packaged model and
+        the trained reader by default; tests pass fakes); ``encoder_factory`` builds the
+        index-time encoder."""
         self.config = config or PipelineConfig()
         self.index: LoadedIndex = self._open_index(progress, warn, encoder_factory)
         one_blas_thread()  # after the index is loaded, so FAISS's own BLAS is limited too
         if encoder is not None:
             self.index.query_encoder = encoder
-        self.answerer = Answerer(self.index, self.config.answer)
+        self.answerer = Answerer(self.index, self.config.answer, reader)
         self._turns: dict[tuple[object, ...], Turn] = {}
 
     def _open_index(

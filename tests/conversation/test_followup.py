@@ -489,3 +489,34 @@ def test_a_conversation_of_strings_answers_each_question_once(
     again = [fresh.ask(q, history=questions[:n]) for n, q in enumerate(questions)]
     assert again == alone  # the same answers as before
     assert len(answered) == len(questions)  # and each question answered once
+
+
+class _FirstWordsReader:
+    """A fake reader: proposes the first two words of the first passage, and counts calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.proposed = ""
+
+    def read(self, question: str, passages: list[Any], top: int = 8) -> Any:
+        from shanxi_qa.answer.read import Reading, Span
+
+        self.calls += 1
+        first = passages[0]
+        self.proposed = " ".join(first.text.split()[:2])
+        end = first.start + len(self.proposed)
+        return Reading([Span(0, first.start, end, score=9.0, null=-9.0)], null=-9.0)
+
+
+def test_the_answerer_reads_with_the_reader_it_is_given(tiny_corpus: Path, tmp_path: Path) -> None:
+    config = PipelineConfig(corpus_dir=tiny_corpus, index_dir=tmp_path / "index")
+    reader = _FirstWordsReader()
+    pipeline = Pipeline(config, encoder=FakeEncoder(), encoder_factory=FakeEncoder, reader=reader)
+    trace = pipeline.run("Who is the mayor?")
+    assert reader.calls == 1
+    assert pipeline.answerer.reader is reader  # the trained model was never loaded for it
+    assert trace.answer.answer == reader.proposed == "The city"
+    document = pipeline.index.documents[trace.answer.quotes[0].source]
+    start, end = trace.answer.answer_start, trace.answer.answer_end
+    assert start is not None and end is not None
+    assert document.text[start:end] == "The city"

@@ -24,7 +24,7 @@ from shanxi_qa.answer.decide import (
 from shanxi_qa.answer.quote import quote as make_quote
 from shanxi_qa.answer.quote import span_quote
 from shanxi_qa.answer.rank import Candidate, SentenceRanker
-from shanxi_qa.answer.read import Passage, Reading, Span, shared_reader
+from shanxi_qa.answer.read import Passage, Reading, Span, SpanReader, shared_reader
 from shanxi_qa.answer.spans import ALTERNATIVES, DATE, NUMBER, complete, given_in, spans_of_type
 from shanxi_qa.index.embed import Vectors
 from shanxi_qa.index.loaded import LoadedIndex
@@ -157,11 +157,28 @@ def in_one_sentence(reading: Reading, passages: list[Passage]) -> Reading:
 class Answerer:
     """Turns retrieved chunks into an :class:`Answer` with verbatim quotes."""
 
-    def __init__(self, index: LoadedIndex, config: AnswerConfig | None = None) -> None:
+    def __init__(
+        self,
+        index: LoadedIndex,
+        config: AnswerConfig | None = None,
+        reader: SpanReader | None = None,
+    ) -> None:
+        """``reader`` reads the passages (the trained reader by default, loaded by
+        :meth:`warm_up` or the first question; a test passes a fake)."""
         self.index = index
         self.config = config or AnswerConfig()
         self.ranker = SentenceRanker(index)
-        self.reader = shared_reader()
+        self._reader = reader
+
+    def warm_up(self) -> None:
+        """Load the reader model now rather than at the first question."""
+        _ = self.reader
+
+    @property
+    def reader(self) -> SpanReader:
+        if self._reader is None:
+            self._reader = shared_reader()
+        return self._reader
 
     def answer(
         self,

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -58,6 +58,12 @@ class Reading:
 
     spans: list[Span]
     null: float
+
+
+class SpanReader(Protocol):
+    """What the answerer needs of a reader (the trained one, or a test's fake)."""
+
+    def read(self, question: str, passages: list[Passage], top: int = 8) -> Reading: ...
 
 
 def reader_meta() -> dict[str, Any]:
