@@ -13,9 +13,10 @@ oldest first): a follow-up is read against it (:mod:`shanxi_qa.conversation.foll
 browser session's conversation (its answer records) in its own ``gr.State``, so two users never
 share context; "Clear" starts a new conversation.
 
-Documents can be added (the upload button beside the question box) and removed (pick one in
-"Search in", then "Remove"): the corpus and the index change (:mod:`shanxi_qa.documents.corpus`), the
-server loads the new index, and the list of sources at the top follows. A file that cannot be
+Documents can be added (the upload button beside the question box, with its progress) and
+removed (pick one in "Search in", then "Remove this document", and confirm): the library and
+the index change (:mod:`shanxi_qa.documents.corpus`), the server loads the new index, and the
+list of sources, the filter and "Try asking" follow. A file that cannot be
 added gets a polite message in the chat and changes nothing.
 
 Everything shown comes from documents or users, so all of it is displayed as text: every
