@@ -70,3 +70,17 @@ def test_a_corpus_size_beyond_the_file_is_refused(tmp_path: Path) -> None:
         measure_corpus(694)
     with pytest.raises(BenchError, match="cannot read the SQuAD articles"):
         measure_corpus(5, squad=tmp_path / "missing.json")
+
+
+@pytest.mark.model
+def test_the_warm_stages_are_the_pipelines_own_timings(seed_index: Path) -> None:
+    from benchmarks.bench import measure_warm
+
+    from tests.conftest import SEED_DIR
+
+    questions = ["how many smart coal mines?", "Where is the huge solar farm?"]
+    warm = measure_warm(SEED_DIR, seed_index, questions)
+    assert warm.questions == 2
+    assert set(warm.stages_p50_ms) == set(warm.stages_p95_ms) == {"analyse", "retrieve", "answer"}
+    assert all(value > 0 for value in warm.stages_p50_ms.values())
+    assert all(value <= warm.max_ms for value in warm.stages_p50_ms.values())  # parts of one ask
