@@ -18,7 +18,6 @@ corpus and the served index agree again, and half-written build folders are remo
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import shutil
@@ -34,6 +33,7 @@ from shanxi_qa.index.layout import (
     build_lock,
     current_build,
     ensure_writable,
+    file_lock,
     read_manifest,
 )
 
@@ -239,9 +239,5 @@ def signals_roll_back() -> Iterator[None]:
 def corpus_lock(index_dir: Path) -> Iterator[None]:
     """Held by an add or a remove from its first look at the corpus to its last change."""
     ensure_writable(index_dir)
-    with (index_dir / ".corpus.lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with file_lock(index_dir / ".corpus.lock"):
+        yield

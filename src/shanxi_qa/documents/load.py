@@ -114,12 +114,23 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
         if path.suffix.lower() in CORPUS_SUFFIXES and path.is_file()
     )
     for path in files:
-        try:
-            documents.append(load_document(path, f"{corpus_dir.name}/{path.name}"))
-        except IngestError as err:
-            warnings.append(f"skipped {err}")
-        except Exception as err:
-            # A cleaner bug on one file's text must not stop the rest of the corpus.
-            reason = " ".join(str(err).split())[:200]
-            warnings.append(f"skipped {path}: cannot clean it ({type(err).__name__}: {reason})")
+        document, warning = read_or_skip(path, f"{corpus_dir.name}/{path.name}")
+        if document is not None:
+            documents.append(document)
+        if warning is not None:
+            warnings.append(warning)
     return documents, warnings
+
+
+def read_or_skip(
+    path: Path, source: str, report: Progress | None = None
+) -> tuple[Document | None, str | None]:
+    """The document read from ``path``, or None and the one-line reason it is skipped: a bad
+    file (or a cleaner bug on one file's text) never stops the rest of a corpus."""
+    try:
+        return load_document(path, source, report), None
+    except IngestError as err:
+        return None, f"skipped {err}"
+    except Exception as err:
+        reason = " ".join(str(err).split())[:200]
+        return None, f"skipped {path}: cannot clean it ({type(err).__name__}: {reason})"

@@ -224,13 +224,18 @@ def is_fresh(index_dir: Path, corpus_dir: Path, config: ChunkerConfig) -> bool:
 
 
 @contextlib.contextmanager
-def build_lock(index_dir: Path) -> Iterator[None]:
-    with (index_dir / ".lock").open("a") as handle:
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path`` (made when missing), held for the ``with`` block."""
+    with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_lock(index_dir: Path) -> contextlib.AbstractContextManager[None]:
+    return file_lock(index_dir / ".lock")
 
 
 def ensure_writable(index_dir: Path) -> None:

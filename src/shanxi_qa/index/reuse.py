@@ -100,8 +100,7 @@ class EarlierBuild:
         """The corpus's documents and skip warnings, as :func:`~shanxi_qa.documents.load.load_corpus` gives
         them, with unchanged files taken from the earlier build, and files the caller has
         just read (``read``, see :func:`build_index`), instead of read again."""
-        from shanxi_qa.documents.files import IngestError
-        from shanxi_qa.documents.load import load_corpus, load_document
+        from shanxi_qa.documents.load import load_corpus, read_or_skip
 
         if not self.documents and not read and report is None:
             return load_corpus(corpus_dir)
@@ -124,14 +123,11 @@ class EarlierBuild:
                 documents.append(earlier)
                 self.documents_reused += 1
                 continue
-            # The same handling as load_corpus: a bad file is skipped with its reason.
-            try:
-                documents.append(load_document(path, source, report))
-            except IngestError as err:
-                warnings.append(f"skipped {err}")
-            except Exception as err:
-                reason = " ".join(str(err).split())[:200]
-                warnings.append(f"skipped {path}: cannot clean it ({type(err).__name__}: {reason})")
+            document, warning = read_or_skip(path, source, report)
+            if document is not None:
+                documents.append(document)
+            if warning is not None:
+                warnings.append(warning)
         return documents, warnings
 
     def chunk_corpus(
