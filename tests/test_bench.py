@@ -58,6 +58,12 @@ def test_the_corpus_row_holds_its_targets() -> None:
     assert failing["warm p50, 500 docs (100 q)"] is False  # 2.03x
 
 
+needs_squad = pytest.mark.skipif(
+    not DEFAULT_SQUAD.is_file(), reason=f"{DEFAULT_SQUAD} is missing (../shared/benchmarks)"
+)
+
+
+@needs_squad
 def test_the_squad_file_gives_694_paragraphs_in_article_order() -> None:
     paragraphs = squad_paragraphs(DEFAULT_SQUAD)
     assert len(paragraphs) == 694
@@ -65,6 +71,7 @@ def test_the_squad_file_gives_694_paragraphs_in_article_order() -> None:
     assert all(text and questions for _, text, questions in paragraphs)
 
 
+@needs_squad
 def test_a_corpus_size_beyond_the_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BenchError, match=r"--corpus-size must be between 1 and 693"):
         measure_corpus(694)
