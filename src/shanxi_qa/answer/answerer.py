@@ -25,9 +25,10 @@ from shanxi_qa.answer.quote import quote as make_quote
 from shanxi_qa.answer.quote import span_quote
 from shanxi_qa.answer.rank import Candidate, SentenceRanker
 from shanxi_qa.answer.read import Passage, Reading, Span, SpanReader, shared_reader
-from shanxi_qa.answer.spans import ALTERNATIVES, DATE, NUMBER, complete, given_in, spans_of_type
+from shanxi_qa.answer.spans import ALTERNATIVES, NUMBER, complete, given_in, spans_of_type
 from shanxi_qa.index.embed import Vectors
 from shanxi_qa.index.loaded import LoadedIndex
+from shanxi_qa.language.dates import DATE
 from shanxi_qa.language.question import AnswerType, QuestionAnalysis
 from shanxi_qa.language.text import split_sentences
 from shanxi_qa.records import Answer, Hit

@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 import re
 
-from shanxi_qa.answer.spans import DATE, distance, given_in, number_spans, spans_of_type
+from shanxi_qa.answer.spans import distance, given_in, number_spans, spans_of_type
+from shanxi_qa.language.dates import DATE
 from shanxi_qa.language.match import match_weight
 from shanxi_qa.language.question import QuestionAnalysis
 from shanxi_qa.language.text import STOPWORDS, stem, word_spans, words

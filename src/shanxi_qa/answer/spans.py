@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from shanxi_qa.language.dates import DATE, MONTH, is_month_day
 from shanxi_qa.language.question import ORDINALS, AnswerType
 from shanxi_qa.language.text import STOPWORDS, content_terms, words
 from shanxi_qa.language.vocabulary import (
@@ -20,19 +21,6 @@ from shanxi_qa.language.vocabulary import (
     TITLES,
     UNITS,
 )
-
-_MONTHS = (
-    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
-    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
-)
-
-
-DATE = re.compile(
-    rf"\b(?:{_MONTHS}\s+\d{{1,2}}(?:,?\s+\d{{4}})?|{_MONTHS}\s+\d{{4}}|{_MONTHS}(?=[\s,.])"
-    r"|(?:the\s+end\s+of\s+|early\s+|late\s+|mid-)?(?:1[89]|20)\d{2}s?"
-    r"|(?:last|this|next)\s+(?:year|month|week)|yesterday|today)\b"
-)
-
 
 _SCALES = r"(?:\s(?:hundred|thousand|million|billion|trillion))?"
 
@@ -362,7 +350,7 @@ def _capitalised_spans(sentence: str) -> list[tuple[int, int]]:
 
 def _name_kind(sentence: str, span: tuple[int, int]) -> AnswerType:
     text = sentence[span[0] : span[1]]
-    if re.fullmatch(rf"{_MONTHS}(?:\s+\d{{1,2}})?", text):
+    if is_month_day(text):
         return "date"  # "May", "Jan 17"
     tokens = [re.sub(r"['’]s$", "", t.lower()).strip(".,'’") for t in text.split()]
     following = sentence[span[1] :].split()[:1]
@@ -377,7 +365,7 @@ def _name_kind(sentence: str, span: tuple[int, int]) -> AnswerType:
         preceding
         and preceding[-1].lower() in PLACE_PREPOSITIONS
         and not text.isupper()
-        and not re.fullmatch(_MONTHS, text)  # "in August" is a time
+        and not re.fullmatch(MONTH, text)  # "in August" is a time
     ):
         return "place"
     # "the county of Tianzhen"

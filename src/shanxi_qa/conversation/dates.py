@@ -3,24 +3,12 @@ putting a time into a question."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from shanxi_qa.conversation.reading import (
-    MONTH_DAY,
-    Span,
-    is_year,
-    join_tokens,
-    lowered,
-    tokens_of,
-)
 from shanxi_qa.conversation.references import Context
-from shanxi_qa.language.vocabulary import (
-    MONTHS,
-    PREPOSITIONS,
-    RELATIVE_YEARS,
-    TIME_PHRASES,
-)
+from shanxi_qa.language.dates import MONTH_DAY, date_spans, is_year
+from shanxi_qa.language.phrases import join_tokens, lowered, tokens_of
+from shanxi_qa.language.vocabulary import PREPOSITIONS, RELATIVE_YEARS
 
 
 def relative_year(low: Sequence[str]) -> int | None:
@@ -35,52 +23,6 @@ def relative_year(low: Sequence[str]) -> int | None:
 
 def _years(tokens: Sequence[str]) -> list[int]:
     return [i for i, token in enumerate(tokens) if is_year(token)]
-
-
-def _is_month(tokens: Sequence[str], index: int) -> bool:
-    word = lowered(tokens[index]).rstrip(".")
-    if word not in MONTHS:
-        return False
-    if word != "may":
-        return True
-    # "May" the month, not the modal: capitalised, beside a number or after a preposition.
-    near_number = index + 1 < len(tokens) and tokens[index + 1][:1].isdigit()
-    after_preposition = index > 0 and lowered(tokens[index - 1]) in PREPOSITIONS
-    return tokens[index][:1].isupper() and (near_number or after_preposition)
-
-
-def _date_spans(tokens: Sequence[str]) -> list[Span]:
-    """Dates: "May 2021", "Oct 8", "Jan 17, 2024", "2024", "this year"."""
-    spans: list[Span] = []
-    low = [lowered(t) for t in tokens]
-    i = 0
-    while i < len(tokens):
-        phrase = next(
-            (p for p in TIME_PHRASES if tuple(low[i : i + len(p)]) == p),
-            None,
-        )
-        if phrase:
-            spans.append((i, i + len(phrase)))
-            i += len(phrase)
-            continue
-        if _is_month(tokens, i) or is_year(tokens[i]):
-            j = i + 1
-            if _is_month(tokens, i) and j < len(tokens) and re.fullmatch(r"\d{1,2}", tokens[j]):
-                j += 1
-            if j + 1 < len(tokens) and tokens[j] == "," and is_year(tokens[j + 1]):
-                j += 2
-            elif j < len(tokens) and j > i and is_year(tokens[j]) and not is_year(tokens[i]):
-                j += 1
-            spans.append((i, j))
-            i = j
-            continue
-        i += 1
-    return spans
-
-
-def is_date(tokens: Sequence[str]) -> bool:
-    spans = _date_spans(tokens)
-    return len(spans) == 1 and spans[0] == (0, len(tokens))
 
 
 def base_year(context: Context) -> int | None:
@@ -103,7 +45,7 @@ def with_time(context: Context, phrase: list[str]) -> list[str]:
     date = phrase[1:] if preposition else phrase
     if preposition is None:
         preposition = "on" if MONTH_DAY.match(join_tokens(date)) else "in"
-    spans = _date_spans(tokens)
+    spans = date_spans(tokens)
     if not spans:
         return [*tokens, preposition, *date]
     start, end = spans[-1]
@@ -123,7 +65,7 @@ def with_time(context: Context, phrase: list[str]) -> list[str]:
 def without_dates(tokens: list[str], start: int) -> list[str]:
     """``tokens`` without the dates after ``start`` (and the preposition before each)."""
     out = list(tokens)
-    for first, end in reversed(_date_spans(tokens)):
+    for first, end in reversed(date_spans(tokens)):
         if first < start:
             continue
         if first > start and lowered(out[first - 1]) in ("in", "on", "during", "since", "by"):

@@ -33,10 +33,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from shanxi_qa.conversation.dates import base_year, is_date, relative_year, with_time, without_dates
-from shanxi_qa.conversation.reading import (
+from shanxi_qa.conversation.dates import base_year, relative_year, with_time, without_dates
+from shanxi_qa.conversation.references import Context, entity_of, referent_of, resolve_references
+from shanxi_qa.conversation.turn import Turn
+from shanxi_qa.language.dates import (
     MONTH_DAY,
-    Reading,
+    is_date,
+)
+from shanxi_qa.language.phrases import (
     Span,
     head_word,
     is_capitalised,
@@ -47,11 +51,12 @@ from shanxi_qa.conversation.reading import (
     lowered,
     noun_run_end,
     of_object,
-    read_question,
     tokens_of,
 )
-from shanxi_qa.conversation.references import Context, entity_of, referent_of, resolve_references
-from shanxi_qa.conversation.turn import Turn
+from shanxi_qa.language.reading import (
+    Reading,
+    read_question,
+)
 from shanxi_qa.language.text import stem
 from shanxi_qa.language.vocabulary import (
     ATTRIBUTE_NOUNS,

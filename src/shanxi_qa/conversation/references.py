@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from shanxi_qa.conversation.reading import (
-    Reading,
+from shanxi_qa.conversation.turn import MAX_ANSWER_WORDS, Turn
+from shanxi_qa.language.phrases import (
     Span,
     has_noun,
     head_word,
@@ -21,11 +21,13 @@ from shanxi_qa.conversation.reading import (
     noun_phrases,
     noun_run_end,
     of_object,
-    read_question,
     tokens_of,
 )
-from shanxi_qa.conversation.turn import MAX_ANSWER_WORDS, Turn
 from shanxi_qa.language.question import analyse_question
+from shanxi_qa.language.reading import (
+    Reading,
+    read_question,
+)
 from shanxi_qa.language.text import stem
 from shanxi_qa.language.vocabulary import (
     ANTICIPATORY_VERBS,
