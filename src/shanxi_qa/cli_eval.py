@@ -18,18 +18,20 @@ from shanxi_qa.evaluation.conversations import (
 from shanxi_qa.evaluation.evaluate import (
     DEFAULT_GOLD,
     evaluate,
-    format_failures,
-    format_table,
     load_gold,
     seed_only,
+)
+from shanxi_qa.evaluation.report import (
+    format_failures,
+    format_squad_table,
+    format_table,
     write_report,
+    write_squad_report,
 )
 from shanxi_qa.evaluation.squad import (
     evaluate_squad,
-    format_squad_table,
     load_squad,
     select_articles,
-    write_squad_report,
 )
 from shanxi_qa.pipeline import Pipeline, PipelineConfig
 

@@ -10,27 +10,22 @@ import pytest
 
 from shanxi_qa.cli import main
 from shanxi_qa.evaluation import metrics
-from shanxi_qa.evaluation.evaluate import (
-    GoldQuestion,
-    QuestionResult,
-    calibration,
-    score_mode,
-    write_report,
+from shanxi_qa.evaluation.report import (
+    SCORE_ROWS,
+    format_squad_table,
+    write_squad_report,
 )
 from shanxi_qa.evaluation.squad import (
-    SCORE_ROWS,
     Prediction,
     SquadError,
     SquadQuestion,
     corpus_name,
     evaluate_squad,
-    format_squad_table,
     load_squad,
     prepare_corpus,
     score_squad,
     select_articles,
     select_questions,
-    write_squad_report,
 )
 from shanxi_qa.pipeline import Pipeline, PipelineConfig
 from tests.conftest import FakeEncoder
@@ -265,29 +260,6 @@ def test_expected_calibration_error_bins() -> None:
     assert bins[9]["confidence"] == pytest.approx((0.99 + 1.0 + 1.0) / 3)
     with pytest.raises(ValueError):
         metrics.reliability_bins([0.5], [True, False])
-
-
-def test_the_seed_eval_reports_ece_and_a_reliability_chart(tmp_path: Path) -> None:
-    answerable = GoldQuestion("g1", "When?", ["March 3"], "It opened on March 3.")
-    unanswerable = GoldQuestion("g2", "Why?", [], None)
-    results = [
-        QuestionResult(answerable, "March 3", False, "It opened on March 3.", 1, 0.01, 0.9),
-        QuestionResult(answerable, None, True, None, 1, 0.01, 0.4),  # wrong, at 0.6
-        QuestionResult(unanswerable, None, True, None, 0, 0.01, 0.3),  # right, at 0.7
-        QuestionResult(unanswerable, "Eastbay", False, "Eastbay.", 0, 0.01, 0.2),  # wrong, at 0.2
-    ]
-    scores = score_mode(results)
-    assert scores["ece"] == pytest.approx((0.1 + 0.6 + 0.3 + 0.2) / 4)
-    report = {
-        "questions": 4,
-        "unanswerable": 2,
-        "modes": {"hybrid": scores},
-        "failures": {"hybrid": []},
-        "reliability": {"hybrid": calibration(results)},
-    }
-    markdown, _ = write_report(report, tmp_path / "report")
-    assert (tmp_path / "report" / "reliability.png").stat().st_size > 0
-    assert "ece" in markdown.read_text(encoding="utf-8")
 
 
 # --- end to end, with the fake encoder ---------------------------------------------------

@@ -33,31 +33,6 @@ PARAGRAPH_PARITIES: tuple[ParagraphParity, ...] = ("all", "even", "odd")
 CORRECT_F1 = 0.5  # an answered span with at least this F1 against a gold answer is right
 CALIBRATION_BINS = 10
 
-# Overall and per-article figures, in table order: (key, label).
-SCORE_ROWS: tuple[tuple[str, str], ...] = (
-    ("exact", "EM"),
-    ("f1", "F1"),
-    ("HasAns_exact", "HasAns EM"),
-    ("HasAns_f1", "HasAns F1"),
-    ("NoAns_accuracy", "NoAns accuracy"),
-    ("abstain_baseline_f1", "always-abstain F1"),
-    ("first_quote_hit", "first-quote hit"),
-    ("answered", "answered share"),
-    ("mean_confidence_answerable", "mean conf HasAns"),
-    ("mean_confidence_unanswerable", "mean conf NoAns"),
-    ("ece", "ECE"),
-    ("ece_answers", "ECE of answers"),
-)
-ARTICLE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("exact", "EM"),
-    ("f1", "F1"),
-    ("HasAns_f1", "HasF1"),
-    ("NoAns_accuracy", "NoAns"),
-    ("first_quote_hit", "quote"),
-    ("answered", "answd"),
-    ("ece", "ECE"),
-)
-
 
 # Where the SQuAD files live: never in the repository (CC BY-SA data from public repositories),
 # but in ``../shared/benchmarks`` beside it, or wherever SHANXI_QA_BENCHMARKS points.
@@ -344,58 +319,3 @@ def evaluate_squad(
         **score_squad(all_questions, all_predictions),
         "articles": rows,
     }
-
-
-def format_squad_table(report: dict[str, Any]) -> str:
-    """The overall figures, one a row, then one row per article."""
-    lines = [
-        f"{report['total']} questions ({report['HasAns_total']} answerable, "
-        f"{report['NoAns_total']} unanswerable), paragraphs: {report['paragraphs']}; "
-        "figures on a 0-100 scale",
-        "",
-    ]
-    lines += [f"{label:<20}{report[key]:>8.2f}" for key, label in SCORE_ROWS]
-    header = f"{'article':<36}{'n':>6}" + "".join(f"{label:>7}" for _, label in ARTICLE_COLUMNS)
-    lines += ["", header, "-" * len(header)]
-    for row in report["articles"]:
-        cells = "".join(f"{row[key]:>7.1f}" for key, _ in ARTICLE_COLUMNS)
-        lines.append(f"{row['title'][:35]:<36}{row['total']:>6d}{cells}")
-    return "\n".join(lines)
-
-
-def write_squad_report(
-    report: dict[str, Any], out_dir: Path, source: str = ""
-) -> tuple[Path, Path]:
-    """Write ``squad-report.md`` and ``squad-reliability.png`` into ``out_dir``."""
-    from shanxi_qa.evaluation.evaluate import write_reliability_chart
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    chart = write_reliability_chart(
-        {"SQuAD": report["reliability"]},
-        out_dir / "squad-reliability.png",
-        f"Reliability on {report['total']} SQuAD 2.0 questions (ECE {report['ece']:.1f})",
-    )
-    bins = [
-        f"| {b['low']:.1f}-{b['high']:.1f} | {b['count']} | {b['confidence']:.3f} | "
-        f"{b['accuracy']:.3f} |"
-        for b in report["reliability"]
-        if b["count"]
-    ]
-    markdown = out_dir / "squad-report.md"
-    markdown.write_text(
-        "# SQuAD 2.0 document-level evaluation\n\n"
-        + (f"Source: `{source}`\n\n" if source else "")
-        + "Each article is its own corpus; every question is asked through the pipeline and an "
-        "abstention is the empty answer. Official SQuAD 2.0 scoring, 0-100 scale.\n\n"
-        "```\n" + format_squad_table(report) + "\n```\n\n"
-        "## Calibration\n\n"
-        "A decision is right when the answer has F1 >= 0.5 with a gold answer, or the system "
-        "abstained on an unanswerable question; its confidence is `confidence` for an answer and "
-        "`1 - confidence` for an abstention.\n\n"
-        "![reliability](squad-reliability.png)\n\n"
-        "| confidence bin | questions | mean confidence | accuracy |\n|---|---|---|---|\n"
-        + "\n".join(bins)
-        + "\n",
-        encoding="utf-8",
-    )
-    return markdown, chart
