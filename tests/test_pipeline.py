@@ -144,9 +144,9 @@ def test_unchanged_corpus_reuses_the_index_and_a_change_rebuilds_it(
 
 
 def test_the_speaker_of_a_quote_may_be_named_sentences_before(pipeline: Pipeline) -> None:
-    from shanxi_qa.language.question import analyse_question
+    from shanxi_qa.language.question import parse_question
 
-    analysis = analyse_question("what did the trial prove, according to Okafor")
+    analysis = parse_question("what did the trial prove, according to Okafor")
     before = "Chief engineer Ben Okafor led the build. Work began in May."
 
     def names_missing(sentence: str, antecedent: str) -> float:
@@ -169,9 +169,9 @@ def test_the_speaker_of_a_quote_may_be_named_sentences_before(pipeline: Pipeline
 
 
 def test_the_company_points_back_to_the_company_named_before(pipeline: Pipeline) -> None:
-    from shanxi_qa.language.question import analyse_question
+    from shanxi_qa.language.question import parse_question
 
-    analysis = analyse_question("Where has Volta Motors won praise?")
+    analysis = parse_question("Where has Volta Motors won praise?")
 
     def names_missing(sentence: str) -> float:
         features = pipeline.answerer.ranker.features(
@@ -187,10 +187,10 @@ def test_a_loose_synonym_does_not_stand_in_for_the_thing_asked_about(pipeline: P
     from dataclasses import replace
 
     from shanxi_qa.answer.checks import failed_checks
-    from shanxi_qa.language.question import analyse_question
+    from shanxi_qa.language.question import parse_question
 
     sentence = "The report was delivered by Governor Ann Lee."
-    analysis = analyse_question("Who is the mayor of the city?")
+    analysis = parse_question("Who is the mayor of the city?")
 
     def checks(similarity: float) -> list[str]:
         loose = replace(analysis, expansions={"mayor": (("mayor", 1.0), ("governor", similarity))})
@@ -236,11 +236,11 @@ def test_a_quotation_shares_the_relevance_of_the_chunk_naming_its_speaker(
 
 
 def test_a_naming_question_looks_for_a_sentence_that_gives_a_name(pipeline: Pipeline) -> None:
-    from shanxi_qa.language.question import analyse_question
+    from shanxi_qa.language.question import parse_question
 
     def name_given(question: str, sentence: str) -> float:
         features = pipeline.answerer.ranker.features(
-            analyse_question(question), sentence, sentence, set(), 0.5
+            parse_question(question), sentence, sentence, set(), 0.5
         )
         return features["name_given"]
 
@@ -251,9 +251,9 @@ def test_a_naming_question_looks_for_a_sentence_that_gives_a_name(pipeline: Pipe
 
 
 def test_he_said_makes_the_named_speaker_the_subject_of_a_quotation(pipeline: Pipeline) -> None:
-    from shanxi_qa.language.question import analyse_question
+    from shanxi_qa.language.question import parse_question
 
-    analysis = analyse_question("What does Jo Lin hope for?")
+    analysis = parse_question("What does Jo Lin hope for?")
     previous = "Jo Lin, a deputy, spoke on Monday."
 
     def coverage(sentence: str) -> float:
@@ -271,10 +271,10 @@ def test_he_said_makes_the_named_speaker_the_subject_of_a_quotation(pipeline: Pi
 
 def test_where_is_it_based_needs_a_place_not_the_word_based(pipeline: Pipeline) -> None:
     from shanxi_qa.answer.checks import failed_checks
-    from shanxi_qa.language.question import analyse_question
+    from shanxi_qa.language.question import parse_question
 
     def checks(question: str, sentence: str) -> list[str]:
-        analysis = analyse_question(question)
+        analysis = parse_question(question)
         features = pipeline.answerer.ranker.features(analysis, sentence, sentence, set(), 0.5)
         return failed_checks(features)
 
@@ -291,9 +291,9 @@ def test_where_is_it_based_needs_a_place_not_the_word_based(pipeline: Pipeline) 
 def test_a_year_the_question_insists_on_must_be_in_the_sentences_own_paragraph(
     pipeline: Pipeline,
 ) -> None:
-    from shanxi_qa.language.question import analyse_question
+    from shanxi_qa.language.question import parse_question
 
-    analysis = analyse_question("What share of power was green in 2024?")
+    analysis = parse_question("What share of power was green in 2024?")
     sentence = "Green power should reach 50 percent of power this year."
     neighbour = "Trade grew in 2024. "
 

@@ -24,12 +24,8 @@ from shanxi_qa.index.embed import Encoder, Vectors
 from shanxi_qa.index.layout import IndexStoreError, is_fresh
 from shanxi_qa.index.loaded import LoadedIndex, load_index
 from shanxi_qa.index.retrieve import RetrievalConfig, retrieve
-from shanxi_qa.language.question import (
-    QuestionAnalysis,
-    analyse_question,
-    expand_terms,
-    with_corpus_names,
-)
+from shanxi_qa.language.match import expand_terms, with_corpus_names
+from shanxi_qa.language.question import QuestionParse, parse_question
 from shanxi_qa.paths import DEFAULT_INDEX, DEFAULT_LIBRARY
 from shanxi_qa.records import Answer, Document, Hit, RetrievalMode
 
@@ -312,11 +308,11 @@ class Pipeline:
             self._turns.pop(next(iter(self._turns)))
         self._turns[path] = turn
 
-    def analyse(self, text: str) -> tuple[QuestionAnalysis, Vectors]:
+    def analyse(self, text: str) -> tuple[QuestionParse, Vectors]:
         """Analyse the question and embed it, with its words missing from the corpus vocabulary
         in the same batch (one model run)."""
         index = self.index
-        analysis = analyse_question(text)
+        analysis = parse_question(text)
         analysis = with_corpus_names(analysis, index.names)
         missing = [w for w in analysis.content_words if w not in index.vocabulary_row]
         vectors = index.encoder.encode([text, *missing])

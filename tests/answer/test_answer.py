@@ -45,19 +45,19 @@ def test_a_number_question_passes_over_spans_without_a_number() -> None:
 
 def test_a_number_span_running_into_another_value_is_cut_to_the_first() -> None:
     from shanxi_qa.answer.answerer import narrow
-    from shanxi_qa.language.question import analyse_question
+    from shanxi_qa.language.question import parse_question
 
     text = "The line is 14 kilometers long and has 22 stops, about 400 people said."
     long_span = (text.index("14"), text.index(" stops"))
-    assert narrow(analyse_question("How long is the tram line?"), text, *long_span) == (
+    assert narrow(parse_question("How long is the tram line?"), text, *long_span) == (
         text.index("14"),
         text.index(" long"),
     )
     # One value: the span is kept whole, words around the number and all.
     one = (text.index("about"), text.index(" said"))
-    assert narrow(analyse_question("How many people said so?"), text, *one) == one
+    assert narrow(parse_question("How many people said so?"), text, *one) == one
     # Not a number question: nothing is cut.
-    assert narrow(analyse_question("What does the line have?"), text, *long_span) == long_span
+    assert narrow(parse_question("What does the line have?"), text, *long_span) == long_span
 
 
 def test_a_follow_up_passes_over_the_answer_just_given() -> None:

@@ -8,11 +8,11 @@ from shanxi_qa.answer.checks import (
     left_unnamed,
 )
 from shanxi_qa.answer.spans import holds_number
-from shanxi_qa.language.question import analyse_question
+from shanxi_qa.language.question import parse_question
 
 
 def test_a_count_must_stand_near_the_thing_counted() -> None:
-    analysis = analyse_question("How many wind farms are there?")
+    analysis = parse_question("How many wind farms are there?")
     assert not has_answer_type(
         analysis, "The report lists 12 mines in " + "x " * 80 + "and wind farms."
     )
@@ -20,10 +20,10 @@ def test_a_count_must_stand_near_the_thing_counted() -> None:
 
 
 def test_names_already_in_the_question_do_not_count() -> None:
-    analysis = analyse_question("Who is the mayor of Harbor City?")
+    analysis = parse_question("Who is the mayor of Harbor City?")
     assert not has_answer_type(analysis, "Harbor City is large.")
     # "Li" is a name of its own, not the letters inside "clinics".
-    analysis = analyse_question("who visited the clinics")
+    analysis = parse_question("who visited the clinics")
     assert has_answer_type(analysis, '"We visited clinics," Li said.')
 
 
@@ -132,7 +132,7 @@ def test_hard_checks_name_what_is_missing() -> None:
     ],
 )
 def test_the_kind_of_quantity_or_name_asked_for(question: str, sentence: str, holds: bool) -> None:
-    assert has_answer_type(analyse_question(question), sentence) is holds
+    assert has_answer_type(parse_question(question), sentence) is holds
 
 
 @pytest.mark.parametrize(
@@ -165,7 +165,7 @@ def test_holds_number_reads_ordinals_in_words_or_digits(
     ],
 )
 def test_a_count_is_bound_to_the_thing_counted(question: str, sentence: str, bound: bool) -> None:
-    assert count_bound(analyse_question(question), sentence) is bound
+    assert count_bound(parse_question(question), sentence) is bound
 
 
 @pytest.mark.parametrize(
@@ -184,7 +184,7 @@ def test_a_count_is_bound_to_the_thing_counted(question: str, sentence: str, bou
 def test_a_date_is_bound_to_what_the_question_asks_happened(
     question: str, sentence: str, bound: bool
 ) -> None:
-    analysis = analyse_question(question)
+    analysis = parse_question(question)
     predicate = [
         t
         for w, t in zip(analysis.content_words, analysis.terms, strict=True)

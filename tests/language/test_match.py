@@ -1,7 +1,7 @@
 import pytest
 
 from shanxi_qa.language.match import match_weight
-from shanxi_qa.language.question import analyse_question
+from shanxi_qa.language.question import parse_question
 from shanxi_qa.language.text import content_terms
 
 
@@ -22,6 +22,6 @@ from shanxi_qa.language.text import content_terms
 def test_a_word_matches_its_derived_noun_but_not_a_short_lookalike(
     question_word: str, text: str, matches: bool
 ) -> None:
-    analysis = analyse_question(f"What about the {question_word}?")
+    analysis = parse_question(f"What about the {question_word}?")
     term = content_terms(question_word)[0]
     assert (match_weight(analysis, term, set(content_terms(text))) == 1.0) is matches

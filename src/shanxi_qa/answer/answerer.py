@@ -25,11 +25,12 @@ from shanxi_qa.answer.quote import quote as make_quote
 from shanxi_qa.answer.quote import span_quote
 from shanxi_qa.answer.rank import Candidate, SentenceRanker
 from shanxi_qa.answer.read import Passage, Reading, Span, SpanReader, shared_reader
-from shanxi_qa.answer.spans import ALTERNATIVES, NUMBER, complete, given_in, spans_of_type
+from shanxi_qa.answer.spans import ALTERNATIVES, complete, given_in, spans_of_type
 from shanxi_qa.index.embed import Vectors
 from shanxi_qa.index.loaded import LoadedIndex
 from shanxi_qa.language.dates import DATE
-from shanxi_qa.language.question import AnswerType, QuestionAnalysis
+from shanxi_qa.language.numbers import NUMBER
+from shanxi_qa.language.question import AnswerType, QuestionParse
 from shanxi_qa.language.text import split_sentences
 from shanxi_qa.records import Answer, Hit
 
@@ -99,7 +100,7 @@ def of_asked_type(reading: Reading, passages: list[Passage], answer_type: Answer
     return replace(reading, spans=kept) if kept else reading
 
 
-def narrow(analysis: QuestionAnalysis, text: str, start: int, end: int) -> tuple[int, int]:
+def narrow(analysis: QuestionParse, text: str, start: int, end: int) -> tuple[int, int]:
     """For a question asking a number or a date, a span running on past its value into another
     ("14 kilometers long and has 22") cut to the value it starts with; a span with one value
     is kept whole ("about 400 people")."""
@@ -183,7 +184,7 @@ class Answerer:
 
     def answer(
         self,
-        analysis: QuestionAnalysis,
+        analysis: QuestionParse,
         question_vector: Vectors,
         hits: list[Hit],
         question: str,
@@ -193,7 +194,7 @@ class Answerer:
 
     def explain(
         self,
-        analysis: QuestionAnalysis,
+        analysis: QuestionParse,
         question_vector: Vectors,
         hits: list[Hit],
         question: str,

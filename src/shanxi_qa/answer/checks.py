@@ -15,7 +15,7 @@ import re
 from shanxi_qa.answer.spans import distance, given_in, number_spans, spans_of_type
 from shanxi_qa.language.dates import DATE
 from shanxi_qa.language.match import match_weight
-from shanxi_qa.language.question import QuestionAnalysis
+from shanxi_qa.language.question import QuestionParse
 from shanxi_qa.language.text import STOPWORDS, stem, word_spans, words
 
 
@@ -113,7 +113,7 @@ def left_unnamed(question: str, sentence: str) -> bool:
     return True
 
 
-def has_answer_type(analysis: QuestionAnalysis, sentence: str) -> bool:
+def has_answer_type(analysis: QuestionParse, sentence: str) -> bool:
     """Does ``sentence`` hold a span of the type the question asks for, not given in it?
 
     A number must also stand near the thing the question counts ("268 smart coal mines").
@@ -155,7 +155,7 @@ _PLACE_KIND_QUESTION = re.compile(
 )
 
 
-def count_bound(analysis: QuestionAnalysis, sentence: str) -> bool:
+def count_bound(analysis: QuestionParse, sentence: str) -> bool:
     """Does ``sentence`` give a number bound to the thing the question counts?
 
     "How many railway routes?" is answered by "15 railway routes" or "the number of
@@ -195,7 +195,7 @@ def count_bound(analysis: QuestionAnalysis, sentence: str) -> bool:
     return False
 
 
-def date_bound(analysis: QuestionAnalysis, sentence: str, predicate: list[str]) -> bool:
+def date_bound(analysis: QuestionParse, sentence: str, predicate: list[str]) -> bool:
     """Does a date in ``sentence`` stand by what the question asks happened ("departs ... on
     Dec 6" for "when did it depart")? A date for something else does not answer "when"."""
     if analysis.answer_type != "date":

@@ -36,7 +36,7 @@ from shanxi_qa.index.build import previous_sentence
 from shanxi_qa.index.embed import Vectors
 from shanxi_qa.index.loaded import LoadedIndex
 from shanxi_qa.language.match import TermStatistics, match_weight, weighted_coverage
-from shanxi_qa.language.question import AnswerType, QuestionAnalysis
+from shanxi_qa.language.question import AnswerType, QuestionParse
 from shanxi_qa.language.text import content_terms, refers_to_previous, words
 from shanxi_qa.language.vocabulary import DOCUMENT_WORDS, EMPTY_QUESTION_WORDS, PHOTO_CUES
 from shanxi_qa.records import Hit
@@ -123,7 +123,7 @@ class SentenceRanker:
         self.statistics = TermStatistics(index)
 
     def candidates(
-        self, analysis: QuestionAnalysis, question_vector: Vectors, hits: list[Hit]
+        self, analysis: QuestionParse, question_vector: Vectors, hits: list[Hit]
     ) -> list[Candidate]:
         """Every sentence of the retrieved chunks, scored as the answer's home."""
         vector = question_vector.reshape(-1)
@@ -187,7 +187,7 @@ class SentenceRanker:
 
     def features(
         self,
-        analysis: QuestionAnalysis,
+        analysis: QuestionParse,
         sentence: str,
         context: str,
         context_terms: set[str],
@@ -316,7 +316,7 @@ class SentenceRanker:
             ),
         }
 
-    def _about_this_document(self, analysis: QuestionAnalysis) -> bool:
+    def _about_this_document(self, analysis: QuestionParse) -> bool:
         """True when every word of the question, other than words for parts of a page
         ("headline", "wrote", "photo") and for the page itself, occurs in the corpus."""
         cues = set().union(*BLOCK_CUES.values()) | DOCUMENT_WORDS
@@ -331,7 +331,7 @@ class SentenceRanker:
                 return False
         return True
 
-    def novel_share(self, analysis: QuestionAnalysis) -> float:
+    def novel_share(self, analysis: QuestionParse) -> float:
         """Share (idf-weighted) of the question's terms that nothing in the corpus matches,
         not even a close synonym: a question about what the documents never mention."""
         total = novel = 0.0

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from shanxi_qa.language.dates import DATE, MONTH, is_month_day
-from shanxi_qa.language.question import ORDINALS, AnswerType
+from shanxi_qa.language.numbers import NUMBER, ORDINAL, ORDINALS
+from shanxi_qa.language.question import AnswerType
 from shanxi_qa.language.text import STOPWORDS, content_terms, words
 from shanxi_qa.language.vocabulary import (
     MEASURE_UNITS,
@@ -21,22 +22,6 @@ from shanxi_qa.language.vocabulary import (
     TITLES,
     UNITS,
 )
-
-_SCALES = r"(?:\s(?:hundred|thousand|million|billion|trillion))?"
-
-
-NUMBER = re.compile(
-    r"(?:\b(?:more than|less than|about|around|nearly|over|almost|up to|approximately)\s)?"
-    rf"(?:\$|¥|€|£)?\b\d(?:[\d,]*\d)?(?:\.\d+)?(?:%)?{_SCALES}"
-    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
-    r"hundred|thousand|twofold|threefold|fourfold|first|second|third|fourth|fifth|tenth)\b"
-    r"(?:\s(?:places|times|percent))?",
-    re.IGNORECASE,
-)
-
-
-_ORDINAL = re.compile(r"first|second|third|fourth|fifth|tenth")
-
 
 _CAPITALISED = re.compile(
     r"(?<![\w'’])(?:[A-Z][\w'’&.-]*|&)(?:\s+(?:of|and|the|for|de|&)?\s*[A-Z][\w'’&.-]*)*"
@@ -157,7 +142,7 @@ def number_spans(question: str, sentence: str) -> list[tuple[int, int]]:
         if re.match(r"[A-Z]", sentence[match.end() : match.end() + 1]):
             continue
         # "the first region" is a rank: it answers "which place", not "how many".
-        if counting and _ORDINAL.fullmatch(match.group().lower()):
+        if counting and ORDINAL.fullmatch(match.group().lower()):
             continue
         # "How many children" is not answered by "3 years" nor "how many pipes" by
         # "6 meters": a measure counts something else, unless the question asks for it.

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from shanxi_qa.answer.spans import NUMBER
+from shanxi_qa.language.numbers import NUMBER
 from shanxi_qa.language.text import split_sentences
 from shanxi_qa.language.vocabulary import (
     ARTICLES,

@@ -34,7 +34,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from shanxi_qa.conversation.dates import base_year, relative_year, with_time, without_dates
-from shanxi_qa.conversation.references import Context, entity_of, referent_of, resolve_references
+from shanxi_qa.conversation.pronouns import resolve_references
+from shanxi_qa.conversation.references import Context, entity_of, referent_of
 from shanxi_qa.conversation.turn import Turn
 from shanxi_qa.language.dates import (
     MONTH_DAY,

@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from shanxi_qa.index.embed import Vectors
 from shanxi_qa.index.loaded import LoadedIndex
-from shanxi_qa.language.question import QuestionAnalysis
+from shanxi_qa.language.question import QuestionParse
 from shanxi_qa.records import RETRIEVAL_MODES, Hit, RetrievalMode
 
 # Cormack et al.'s constant: damps the gap between the first ranks of each list.
@@ -53,7 +53,7 @@ def _dense_scores(index: LoadedIndex, question_vector: Vectors) -> npt.NDArray[n
 
 def retrieve(
     index: LoadedIndex,
-    question: QuestionAnalysis,
+    question: QuestionParse,
     question_vector: Vectors,
     config: RetrievalConfig,
     source: str | None = None,

@@ -6,10 +6,15 @@ weighted by idf.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
+
+import numpy as np
+import numpy.typing as npt
 
 from shanxi_qa.index.loaded import LoadedIndex
-from shanxi_qa.language.question import QuestionAnalysis
-from shanxi_qa.language.text import content_terms
+from shanxi_qa.language.question import QuestionParse
+from shanxi_qa.language.text import STOPWORDS, content_terms, stem
+from shanxi_qa.language.vocabulary import CALENDAR
 
 
 class TermStatistics:
@@ -62,7 +67,7 @@ def _terms_match(question_term: str, text_terms: set[str]) -> bool:
 
 
 def match_weight(
-    analysis: QuestionAnalysis, term: str, text_terms: set[str], floor: float = 0.0
+    analysis: QuestionParse, term: str, text_terms: set[str], floor: float = 0.0
 ) -> float:
     """1.0 when ``term`` itself occurs, else the similarity of its closest synonym that does
     (synonyms less similar than ``floor`` do not count)."""
@@ -79,7 +84,7 @@ def match_weight(
 
 
 def weighted_coverage(
-    analysis: QuestionAnalysis,
+    analysis: QuestionParse,
     text_terms: set[str],
     statistics: TermStatistics,
     terms: list[str] | None = None,
@@ -93,3 +98,50 @@ def weighted_coverage(
         total += weight
         matched += weight * match_weight(analysis, term, text_terms)
     return matched / total if total else empty
+
+
+def expand_terms(
+    analysis: QuestionParse,
+    vocabulary: list[str],
+    vocabulary_vectors: npt.NDArray[np.float32],
+    word_vectors: dict[str, npt.NDArray[np.float32]],
+    threshold: float = 0.62,
+    per_term: int = 4,
+) -> dict[str, tuple[tuple[str, float], ...]]:
+    """Corpus words close in meaning to each question word ("intelligent" -> "smart").
+
+    Paraphrased questions share few words with the text; matching them by stem alone
+    would miss the passage and abstain. ``word_vectors`` holds the embedding of each
+    question word (from the corpus vocabulary where it occurs there).
+    """
+    expansions: dict[str, tuple[tuple[str, float], ...]] = {}
+    for word, term in zip(analysis.content_words, analysis.terms, strict=True):
+        # A name has no synonyms: "Taiyuan" is not "Changzhi", however alike the vectors.
+        vector = None if word in analysis.names else word_vectors.get(word)
+        alternatives: dict[str, float] = {term: 1.0}
+        if vector is not None and len(vocabulary):
+            similarities = vocabulary_vectors @ vector
+            for row in np.argsort(-similarities)[: per_term * 3]:
+                similarity = float(similarities[row])
+                if similarity < threshold:
+                    break
+                candidate = stem(vocabulary[row])
+                if candidate not in alternatives and candidate not in STOPWORDS:
+                    alternatives[candidate] = round(similarity, 3)
+                if len(alternatives) > per_term:
+                    break
+        expansions[term] = tuple(alternatives.items())
+    return expansions
+
+
+def with_corpus_names(analysis: QuestionParse, corpus_names: frozenset[str]) -> QuestionParse:
+    """``analysis`` with the words the corpus only writes as names counted as names too: a
+    lower-case question ("what does fu lijing hope for") still names Fu Lijing."""
+    named = [
+        word
+        for word in analysis.content_words
+        if word in corpus_names and word not in CALENDAR and word not in analysis.names
+    ]
+    if not named:
+        return analysis
+    return replace(analysis, names=(*analysis.names, *named))

@@ -3,32 +3,31 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
-import numpy as np
-import numpy.typing as npt
-
-from shanxi_qa.language.text import STOPWORDS, ends_like_past, stem, words
+from shanxi_qa.language.numbers import insisted_ordinals, is_count, numerals
+from shanxi_qa.language.phrases import Span, is_content, join_tokens, lowered, noun_run_end
+from shanxi_qa.language.reading import Reading, read_question
+from shanxi_qa.language.text import STOPWORDS, stem, words
 from shanxi_qa.language.vocabulary import (
     ATTRIBUTE_LINKS,
+    CALENDAR,
     COPULAS,
-    COUNT_WORDS,
     DATE_NOUNS,
     DETERMINERS,
+    FOCUS_WH_WORDS,
     KIND_WORDS,
     MEASURE_NOUNS,
     MEASURED_THINGS,
-    MONTHS,
     NUMBER_NOUNS,
     ORGANISATION_NOUNS,
     PERSON_NOUNS,
     PHRASE_END_WORDS,
     PLACE_NOUNS,
     PLAN_STEMS,
-    QUESTION_AUXILIARIES,
-    VERB_FOLLOWERS,
-    WEEKDAYS,
+    REQUEST_OPENERS,
+    WH_PHRASE_LINKS,
 )
 
 AnswerType = Literal["number", "date", "person", "place", "organisation", "reason", "other"]
@@ -122,19 +121,6 @@ _TYPE_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("organisation", re.compile(rf"\b(which|what) (\d+ )?({_ORG_NOUNS})\b")),
 )
 
-# "the second phase" insists on the second, as "phase 2" would. "First" is left out: it
-# often means no more than "earliest" or "new" ("the first cargo train").
-ORDINALS = {
-    word: position
-    for position, word in enumerate(
-        "second third fourth fifth sixth seventh eighth ninth tenth".split(), start=2
-    )
-}
-_ORDINAL_WORD = re.compile(rf"\b({'|'.join(ORDINALS)})\b")
-
-_CALENDAR = MONTHS | WEEKDAYS
-
-
 _WH_WORD = re.compile(r"\b(who|whom|whose|what|which|when|where|why|how)\b")
 
 
@@ -149,23 +135,15 @@ def _in_main_clause(match: re.Match[str], question: str) -> bool:
     )
 
 
-def _is_count(word: str) -> bool:
-    return word in COUNT_WORDS or (word[:1].isdigit() and not word[-1:].isalpha())
-
-
 _QUESTION_WORD = re.compile(
     r"\b(who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could"
     r"|will|would|should|list|name|tell|give|describe|explain)\b"
 )
-_WH = re.compile(
-    r"\b(?P<wh>how many|how much|what|which|whose|who|name|list|number of|amount of)\s+(?P<rest>.*)",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
-class QuestionAnalysis:
-    """The parts of a question that answering and abstention look at."""
+class QuestionParse:
+    """The one parse of a question: what retrieval, ranking, abstention and follow-ups read."""
 
     text: str
     answer_type: AnswerType
@@ -181,6 +159,8 @@ class QuestionAnalysis:
     content_words: tuple[str, ...] = ()  # the words behind ``terms``, lower-cased, unstemmed
     # For each term, corpus terms that mean nearly the same, with their similarity (itself at 1.0).
     expansions: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
+    # How the question reads: its wh-phrase, subject and noun phrases (what follow-ups use).
+    reading: Reading = field(default_factory=lambda: Reading([]), compare=False)
 
     def expanded_terms(self) -> list[str]:
         """The terms and their expansions, once each: the BM25 query."""
@@ -190,13 +170,13 @@ class QuestionAnalysis:
         return list(out)
 
 
-def analyse_question(question: str) -> QuestionAnalysis:
+def parse_question(question: str) -> QuestionParse:
     """Classify ``question`` and pick out its focus and required terms."""
     text = " ".join(question.split())
-    lowered = text.lower()
+    low = text.lower()
     answer_type: AnswerType = "other"
     for candidate, pattern in _TYPE_PATTERNS:
-        if any(_in_main_clause(match, lowered) for match in pattern.finditer(lowered)):
+        if any(_in_main_clause(match, low) for match in pattern.finditer(low)):
             answer_type = candidate
             break
 
@@ -207,7 +187,8 @@ def analyse_question(question: str) -> QuestionAnalysis:
             terms.append(stem(word))
             content_words.append(word)
 
-    focus = _focus(text)
+    reading = read_question(text)
+    focus = _focus(reading)
     if answer_type == "number" and len(focus) > 1 and focus[-1] in PLAN_STEMS:
         # "What GDP growth target ...?": the figure is a target, which a sentence may call a
         # projection; what is measured is the growth.
@@ -216,14 +197,14 @@ def analyse_question(question: str) -> QuestionAnalysis:
         focus
         and re.search(
             r"\b(how many|how much|(what|who) (is|was|are|were) (the|a|an)\s+((?!\w+ing\b)\w+\s+){0,3}?(?!\w+ing\b)\w+\s+(of|in|for|at)\b)",
-            lowered,
+            low,
         )
     )
-    if not focus and terms and len(lowered.split()) <= 8 and not _QUESTION_WORD.search(lowered):
+    if not focus and terms and len(low.split()) <= 8 and not _QUESTION_WORD.search(low):
         # A keyword query names what it wants last ("harbor bridge length"), or before "of"
         # ("length of the harbor bridge"). Often that is the kind of answer ("opening
         # date", "job title"), which the passage need not say, so it is not insisted on.
-        head = [stem(w) for w in words(lowered.split(" of ")[0]) if w not in STOPWORDS]
+        head = [stem(w) for w in words(low.split(" of ")[0]) if w not in STOPWORDS]
         focus = (head[-1] if head else terms[-1],)
         if answer_type == "other":
             # "solar farm area" wants a number, "lab opening date" a date, "plant owner
@@ -238,12 +219,12 @@ def analyse_question(question: str) -> QuestionAnalysis:
         and answer_type != "other"
         and focus[0] in _TYPE_NOUN_STEMS
         and (
-            re.search(rf"\b(which|what)\s+{re.escape(focus[0])}", lowered)
+            re.search(rf"\b(which|what)\s+{re.escape(focus[0])}", low)
             or (
                 len(focus) == 1
                 and re.search(
                     rf"\b(which|what)\s+(is|was|are|were)\s+(the\s+)?{re.escape(focus[0])}",
-                    lowered,
+                    low,
                 )
             )
         )
@@ -251,75 +232,97 @@ def analyse_question(question: str) -> QuestionAnalysis:
         # "which year ...", "which province ranks first": the noun names the answer's type,
         # which the sentence need not repeat.
         focus = ()
-    return QuestionAnalysis(
+    return QuestionParse(
         text=text,
         answer_type=answer_type,
         terms=tuple(terms),
         focus=focus,
         focus_strict=focus_strict,
-        numbers=tuple(re.findall(r"\d+(?:[.,]\d+)*", text))
-        + tuple(dict.fromkeys(_ORDINAL_WORD.findall(lowered))),
+        numbers=(*numerals(text), *insisted_ordinals(text)),
         names=_names(text),
         content_words=tuple(content_words),
+        reading=reading,
     )
 
 
-def _focus(text: str) -> tuple[str, ...]:
+def _asked_phrase(reading: Reading) -> tuple[str, Span] | None:
+    """The wh-word and the noun phrase the question asks about, from its reading: the noun of
+    the wh-phrase ("how many [wind farms]", "which [consultancy]"), the subject of "what is" or
+    "who is" ("what is [the population of Shanxi]"), or the noun after a request ("name [the
+    three ...]", "number of [fifth-generation mobile masts]")."""
+    tokens, low = reading.tokens, [lowered(t) for t in reading.tokens]
+    for words_, first in REQUEST_OPENERS:
+        for i in range(1 if first else len(low)):
+            if tuple(low[i : i + len(words_)]) == words_:
+                start = i + len(words_)
+                end = noun_run_end(tokens, start) if start < len(tokens) else start
+                if end > start:
+                    return "what", (start, end)
+    wh = reading.wh_word
+    if wh in ("what", "which", "whose") and reading.wh and reading.focus is None:
+        after = reading.wh[1]
+        if after + 1 < len(tokens) and low[after] in WH_PHRASE_LINKS:
+            # "what other language", "what about fixed asset investment"
+            end = noun_run_end(tokens, after + 1)
+            if end > after + 1:
+                return wh, (after + 1, end)
+    if reading.focus and wh in ("how", "what", "which", "whose"):
+        return wh, reading.focus
+    if (
+        wh in ("what", "who")
+        and reading.aux is not None
+        and low[reading.aux] in COPULAS
+        and reading.subject
+    ):
+        return wh, reading.subject
+    return None
+
+
+def _focus(reading: Reading) -> tuple[str, ...]:
     """Stems of the noun phrase the question asks about; its last one is the head noun.
 
     "how many wind farms does ..." -> (wind, farm); "what is the population of ..." ->
     (population,); "which consultancy ..." -> (consultancy,). A question whose wh-word is
-    followed by a verb ("what do insiders call ...") has no focus.
+    followed by a verb ("what do insiders call ...") has no focus. A question that does not
+    open with its wh-word is read again from it ("In 2010, Beyonce worked with [which other
+    famous singer]?").
     """
-    match = _WH.search(text)
-    if not match:
-        return ()
-    wh = match.group("wh").lower()
-    tokens = words(match.group("rest"))
-    if wh in ("what", "which", "who") and tokens and tokens[0] in QUESTION_AUXILIARIES:
-        if tokens[0] not in COPULAS or wh == "which":
+    asked = _asked_phrase(reading)
+    if asked is None:
+        later = next(
+            (i for i, token in enumerate(reading.tokens) if i and lowered(token) in FOCUS_WH_WORDS),
+            None,
+        )
+        if later is None:
             return ()
-        tokens = tokens[1:]  # "what is the population of ..." -> "the population of ..."
-    elif wh == "who":
-        return ()
-    while tokens and tokens[0] in DETERMINERS:
-        tokens = tokens[1:]
-    if len(tokens) > 2 and tokens[0] in KIND_WORDS and tokens[1] == "of":
-        tokens = tokens[2:]  # "what kind of growth", "the name of the plan": growth, plan
-    focus: list[str] = []
-    end = len(tokens)
-    for position, word in enumerate(tokens):
-        end = position  # where the phrase stops, if it stops here
-        following = tokens[position + 1] if position + 1 < len(tokens) else ""
-        if (
-            wh in ("which", "what", "whose")
-            and len(focus) == 1
-            and word.endswith("s")
-            and following in VERB_FOLLOWERS
-        ):
-            break  # a verb after a one-word subject: "which deputy works for ..."
-        if word in DETERMINERS and not focus:
-            continue
-        if word in PHRASE_END_WORDS or (word in STOPWORDS and focus):
-            break
-        if focus and (
-            (ends_like_past(word) and (not following or following in STOPWORDS))
-            or (word.endswith("ly") and len(word) > 4)
-        ):
-            # A verb or an adverb: "which consultancy co-launched the ...", "... popularly
-            # called"; "specialized innovative companies" goes on.
-            break
-        if word not in STOPWORDS and not _is_count(word):
-            focus.append(stem(word))
-        if len(focus) == 4:
-            end = position + 1
-            break
+        asked = _asked_phrase(read_question(join_tokens(reading.tokens[later:])))
+        if asked is None:
+            return ()
+        wh, (start, end) = asked
+        tokens = reading.tokens[later:]
     else:
-        end = len(tokens)
-    if wh == "who" and focus and end < len(tokens) and tokens[end] not in ATTRIBUTE_LINKS:
+        wh, (start, end) = asked
+        tokens = reading.tokens
+    while end + 1 < len(tokens) and tokens[end] == "," and is_content(tokens[end + 1]):
+        end = max(end + 1, noun_run_end(tokens, end + 1))  # "how many small, specialized firms"
+    following = lowered(tokens[end]) if end < len(tokens) else ""
+    if wh == "who" and following and following not in ATTRIBUTE_LINKS:
         # "Who are the centres meant to serve?": the phrase is the subject of what follows,
         # not the person asked for ("Who is the mayor of ...?").
         return ()
+    phrase = [word for token in tokens[start:end] for word in words(token)]
+    while phrase and phrase[0] in DETERMINERS:
+        phrase = phrase[1:]
+    if len(phrase) > 2 and phrase[0] in KIND_WORDS and phrase[1] == "of":
+        phrase = phrase[2:]  # "what kind of growth", "the name of the plan": growth, plan
+    focus: list[str] = []
+    for word in phrase:
+        if word in PHRASE_END_WORDS or (word in STOPWORDS and focus):
+            break
+        if word not in STOPWORDS and not is_count(word):
+            focus.append(stem(word))
+        if len(focus) == 4:
+            break
     while focus and len(focus[-1]) <= 2:
         focus.pop()
     return tuple(focus)
@@ -333,55 +336,8 @@ def _names(text: str) -> tuple[str, ...]:
     for position, token in enumerate(tokens):
         if position == 0 or not token[0].isupper():
             continue
-        lowered = re.sub(r"['’]s?$", "", token.lower())
-        if lowered in STOPWORDS or lowered in {"i"} or lowered in _CALENDAR:
+        word = re.sub(r"['’]s?$", "", token.lower())
+        if word in STOPWORDS or word in {"i"} or word in CALENDAR:
             continue  # months and weekdays make a date, which the date checks look after
-        names.append(lowered)
+        names.append(word)
     return tuple(dict.fromkeys(names))
-
-
-def expand_terms(
-    analysis: QuestionAnalysis,
-    vocabulary: list[str],
-    vocabulary_vectors: npt.NDArray[np.float32],
-    word_vectors: dict[str, npt.NDArray[np.float32]],
-    threshold: float = 0.62,
-    per_term: int = 4,
-) -> dict[str, tuple[tuple[str, float], ...]]:
-    """Corpus words close in meaning to each question word ("intelligent" -> "smart").
-
-    Paraphrased questions share few words with the text; matching them by stem alone
-    would miss the passage and abstain. ``word_vectors`` holds the embedding of each
-    question word (from the corpus vocabulary where it occurs there).
-    """
-    expansions: dict[str, tuple[tuple[str, float], ...]] = {}
-    for word, term in zip(analysis.content_words, analysis.terms, strict=True):
-        # A name has no synonyms: "Taiyuan" is not "Changzhi", however alike the vectors.
-        vector = None if word in analysis.names else word_vectors.get(word)
-        alternatives: dict[str, float] = {term: 1.0}
-        if vector is not None and len(vocabulary):
-            similarities = vocabulary_vectors @ vector
-            for row in np.argsort(-similarities)[: per_term * 3]:
-                similarity = float(similarities[row])
-                if similarity < threshold:
-                    break
-                candidate = stem(vocabulary[row])
-                if candidate not in alternatives and candidate not in STOPWORDS:
-                    alternatives[candidate] = round(similarity, 3)
-                if len(alternatives) > per_term:
-                    break
-        expansions[term] = tuple(alternatives.items())
-    return expansions
-
-
-def with_corpus_names(analysis: QuestionAnalysis, corpus_names: frozenset[str]) -> QuestionAnalysis:
-    """``analysis`` with the words the corpus only writes as names counted as names too: a
-    lower-case question ("what does fu lijing hope for") still names Fu Lijing."""
-    named = [
-        word
-        for word in analysis.content_words
-        if word in corpus_names and word not in _CALENDAR and word not in analysis.names
-    ]
-    if not named:
-        return analysis
-    return replace(analysis, names=(*analysis.names, *named))

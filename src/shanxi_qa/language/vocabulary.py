@@ -174,6 +174,8 @@ MONTHS = frozenset(
     jan feb mar apr jun jul aug sep sept oct nov dec""".split()
 )
 WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+# Month and weekday names: they make a date, not a name.
+CALENDAR = MONTHS | WEEKDAYS
 # Function words that a capitalised name may hold ("To Kill a Mockingbird").
 TITLE_WORDS = PREPOSITIONS | ARTICLES | CONJUNCTIONS | {"of"}
 # Words between two clauses: a phrase before one can be what a later pronoun points to.
@@ -284,6 +286,12 @@ ATTRIBUTE_LINKS = frozenset("of in at for on".split())
 COUNT_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve twenty hundred".split()
 )
+# Words a quantity in a sentence may be written as: "twofold", "fifteen", "third".
+NUMBER_WORDS = tuple(
+    """one two three four five six seven eight nine ten eleven twelve fifteen twenty hundred
+    thousand twofold threefold fourfold first second third fourth fifth tenth""".split()
+)
+ORDINAL_WORDS = tuple("first second third fourth fifth sixth seventh eighth ninth tenth".split())
 
 # Words that end the noun phrase after "how many" / "which".
 PHRASE_END_WORDS = frozenset(
@@ -299,5 +307,18 @@ QUESTION_AUXILIARIES = frozenset(
 )
 
 COPULAS = frozenset("is are was were".split())
+
+# Wh-words whose phrase can name what is asked about ("which [consultancy]", "how many [mines]").
+FOCUS_WH_WORDS = frozenset("what which whose who how".split())
+# Requests without a wh-word, and whether they must open the question: "name the ...",
+# "... by number of smart coal mines".
+REQUEST_OPENERS: tuple[tuple[tuple[str, ...], bool], ...] = (
+    (("name",), True),
+    (("list",), True),
+    (("number", "of"), False),
+    (("amount", "of"), False),
+)
+# Words between a wh-word and its noun: "what [other] language", "what [about] fixed assets".
+WH_PHRASE_LINKS = frozenset({"other", "about"})
 
 DETERMINERS = frozenset("the a an this that these those its their".split())
