@@ -6,7 +6,6 @@ from hypothesis import strategies as st
 
 from shanxi_qa.language.text import (
     content_terms,
-    corpus_names,
     refers_to_previous,
     split_sentences,
     stem,
@@ -120,12 +119,3 @@ def test_content_terms_drop_stopwords() -> None:
 def test_refers_to_previous(sentence: str, points_back: bool) -> None:
     assert refers_to_previous(sentence, "Volta Motors opened a plant.") is points_back
     assert not refers_to_previous(sentence, "")  # nothing before it to point to
-
-
-def test_corpus_names_are_the_words_only_ever_capitalised_inside_a_sentence() -> None:
-    texts = [
-        "The tram runs in Harbor City, said Jo Lin. Trams are new.",
-        "Lin rode the tram; the city grew. City Hall is old.",
-    ]
-    # "city" is also written in lower case; "Trams" and "City" start sentences.
-    assert corpus_names(texts) == ["hall", "harbor", "jo", "lin"]

@@ -10,23 +10,18 @@ from __future__ import annotations
 import re
 
 from shanxi_qa.language.dates import DATE, MONTH, is_month_day
+from shanxi_qa.language.names import name_spans
 from shanxi_qa.language.numbers import NUMBER, ORDINAL, ORDINALS
 from shanxi_qa.language.question import AnswerType
-from shanxi_qa.language.text import STOPWORDS, content_terms, words
+from shanxi_qa.language.text import content_terms, words
 from shanxi_qa.language.vocabulary import (
     MEASURE_UNITS,
     NAME_ORGANISATION_WORDS,
     NAME_PLACE_WORDS,
     PHOTO_CUES,
     PLACE_PREPOSITIONS,
-    TITLES,
     UNITS,
 )
-
-_CAPITALISED = re.compile(
-    r"(?<![\w'’])(?:[A-Z][\w'’&.-]*|&)(?:\s+(?:of|and|the|for|de|&)?\s*[A-Z][\w'’&.-]*)*"
-)
-
 
 # What kind of quantity a number question wants, and what its answer span must hold. The
 # first cue that matches decides: "how young ... public money" asks for an age, not a sum.
@@ -202,7 +197,7 @@ def spans_of_type(
     if answer_type == "date":
         return [(m.start(), m.end()) for m in DATE.finditer(sentence)]
     if answer_type in ("person", "organisation", "place"):
-        names = _capitalised_spans(sentence)
+        names = name_spans(sentence)
         credit = _credit_start(sentence)
         if answer_type == "person" and asks_about_photo(question):
             # Who took a photo is said by a caption's credit, and only there; "PROVIDED TO
@@ -307,30 +302,6 @@ def complete(text: str, start: int, end: int) -> tuple[int, int]:
         while match := _NAME_GOES_ON.match(text, end):
             end = match.end()
     return start, end
-
-
-def _capitalised_spans(sentence: str) -> list[tuple[int, int]]:
-    spans = []
-    for match in _CAPITALISED.finditer(sentence):
-        # A full stop inside a run ends one name and starts another ("Station. JOHN DOE").
-        offset = match.start()
-        for part in re.split(r"(?<=[a-z]{2}\.)\s+|(?<=[A-Z]{2}\.)\s+", match.group()):
-            start = sentence.index(part, offset)
-            offset = start + len(part)
-            text = part.rstrip(".,'’")
-            tokens = text.split()
-            # Drop a sentence-initial function word ("The", "In") and leading titles.
-            while tokens and (tokens[0].lower() in STOPWORDS or tokens[0].lower() in TITLES):
-                start += len(tokens[0]) + 1
-                tokens = tokens[1:]
-            # "Shanxi Governor Jin Xiangjun" -> "Jin Xiangjun": a title ends the prefix.
-            titles = [i for i, token in enumerate(tokens[:-1]) if token.lower() in TITLES]
-            if titles:
-                start += len(" ".join(tokens[: titles[-1] + 1])) + 1
-                tokens = tokens[titles[-1] + 1 :]
-            if tokens:
-                spans.append((start, start + len(" ".join(tokens))))
-    return spans
 
 
 def _name_kind(sentence: str, span: tuple[int, int]) -> AnswerType:

@@ -69,10 +69,10 @@ from shanxi_qa.index.layout import (
     write_json,
 )
 from shanxi_qa.index.reuse import EarlierBuild, check_required
+from shanxi_qa.language.names import corpus_names
 from shanxi_qa.language.text import (
     STOPWORDS,
     content_terms,
-    corpus_names,
     refers_to_previous,
     words,
 )

@@ -6,13 +6,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from shanxi_qa.language.names import question_names
 from shanxi_qa.language.numbers import insisted_ordinals, is_count, numerals
 from shanxi_qa.language.phrases import Span, is_content, join_tokens, lowered, noun_run_end
 from shanxi_qa.language.reading import Reading, read_question
 from shanxi_qa.language.text import STOPWORDS, stem, words
 from shanxi_qa.language.vocabulary import (
     ATTRIBUTE_LINKS,
-    CALENDAR,
     COPULAS,
     DATE_NOUNS,
     DETERMINERS,
@@ -239,7 +239,7 @@ def parse_question(question: str) -> QuestionParse:
         focus=focus,
         focus_strict=focus_strict,
         numbers=(*numerals(text), *insisted_ordinals(text)),
-        names=_names(text),
+        names=question_names(text),
         content_words=tuple(content_words),
         reading=reading,
     )
@@ -326,18 +326,3 @@ def _focus(reading: Reading) -> tuple[str, ...]:
     while focus and len(focus[-1]) <= 2:
         focus.pop()
     return tuple(focus)
-
-
-def _names(text: str) -> tuple[str, ...]:
-    """Capitalised words that are not the question's first word: "Taiyuan", "Geely", "GDP"."""
-    # Hyphenated names count part by part: "Changzhi-Moscow" names Changzhi and Moscow.
-    tokens = re.findall(r"[A-Za-z][A-Za-z'’]*", text)
-    names = []
-    for position, token in enumerate(tokens):
-        if position == 0 or not token[0].isupper():
-            continue
-        word = re.sub(r"['’]s?$", "", token.lower())
-        if word in STOPWORDS or word in {"i"} or word in CALENDAR:
-            continue  # months and weekdays make a date, which the date checks look after
-        names.append(word)
-    return tuple(dict.fromkeys(names))

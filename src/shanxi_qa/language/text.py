@@ -121,16 +121,16 @@ _WORD = re.compile(r"[A-Za-z0-9]+(?:[.,][0-9]+)*(?:['’][a-z]+)?")
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens; hyphenated compounds give their parts ("coal-based" -> coal, based)."""
-    return [_strip_possessive(match.group().lower()) for match in _WORD.finditer(text)]
+    return [strip_possessive(match.group().lower()) for match in _WORD.finditer(text)]
 
 
 def word_spans(text: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, lower-cased word) for each word token of ``text``."""
     for match in _WORD.finditer(text):
-        yield match.start(), match.end(), _strip_possessive(match.group().lower())
+        yield match.start(), match.end(), strip_possessive(match.group().lower())
 
 
-def _strip_possessive(word: str) -> str:
+def strip_possessive(word: str) -> str:
     for suffix in ("'s", "’s"):
         if word.endswith(suffix):
             return word[: -len(suffix)]
@@ -212,21 +212,6 @@ def refers_to_previous(sentence: str, previous: str) -> bool:
 
 
 # A word in the middle of a sentence: after a lower-case letter or a comma and a space.
-_MID_SENTENCE_WORD = re.compile(r"(?<=[a-z,;] )[A-Za-z][a-z'’]+")
-
-
-def corpus_names(texts: list[str]) -> list[str]:
-    """Words the texts only ever capitalise inside a sentence ("Taiyuan", "Lijing"), lower-cased:
-    the names a lower-case question ("what does fu lijing hope for") still means as names."""
-    capitalised: set[str] = set()
-    lower: set[str] = set()
-    for text in texts:
-        for match in _MID_SENTENCE_WORD.finditer(text):
-            word = _strip_possessive(match.group())
-            (capitalised if word[0].isupper() else lower).add(word.lower())
-    return sorted(capitalised - lower)
-
-
 def ends_like_past(word: str) -> bool:
     """A past form or participle by its ending: "launched", not "speed" or "red" (the one
     test of the ending; the follow-up reader adds irregular verbs and known non-verbs)."""
