@@ -42,7 +42,7 @@ from shanxi_qa.language.dates import (
     is_date,
 )
 from shanxi_qa.language.phrases import (
-    Span,
+    TokenSpan,
     head_word,
     is_capitalised,
     is_content,
@@ -55,7 +55,7 @@ from shanxi_qa.language.phrases import (
     tokens_of,
 )
 from shanxi_qa.language.reading import (
-    Reading,
+    QuestionReading,
     read_question,
 )
 from shanxi_qa.language.text import stem
@@ -142,7 +142,7 @@ def _substitute(context: Context, phrase: list[str]) -> list[str] | None:
             bare = all(is_content(t) for t in body)
             new = [*body, tokens[last]] if bare else [tokens[last], "of", *body]
             return [*tokens[: focus[0]], *new, *tokens[focus[1] :]]
-    slot: Span | None = None
+    slot: TokenSpan | None = None
     if reading.subject:
         slot = entity_of(reading, reading.subject)
     elif reading.subject_wh and reading.wh:
@@ -300,7 +300,7 @@ def _rewrite(tokens: list[str], context: Context) -> list[str] | None:
             return None
         return _rewh(context, wh)
     if _is_phrase_only(rest) and (opened or lowered(rest[0]) in PREPOSITIONS) and len(rest) <= 8:
-        return _substitute(context, resolve_references(Reading(rest), context) or rest)
+        return _substitute(context, resolve_references(QuestionReading(rest), context) or rest)
     reading = read_question(join_tokens(tokens))
     if _names_what_it_asks(reading):
         return None
@@ -349,7 +349,7 @@ def _counts_on_its_own(tokens: Sequence[str], wh: Sequence[str], context: Contex
     return kind is None or kind != _kind_of(before)
 
 
-def _names_what_it_asks(reading: Reading) -> bool:
+def _names_what_it_asks(reading: QuestionReading) -> bool:
     """ "which session of the 14th Congress was it?": the pronoun stands for the thing the
     wh-phrase names, and that phrase says what it is about (a name, or an "of" phrase after
     a noun that is no attribute: "what kind of resource is it?" is a follow-up)."""
@@ -371,7 +371,7 @@ def _names_what_it_asks(reading: Reading) -> bool:
     )
 
 
-def _counted_thing(reading: Reading, context: Context) -> list[str] | None:
+def _counted_thing(reading: QuestionReading, context: Context) -> list[str] | None:
     """ "how many were injured?" after "how many people ...?": "how many people were injured?".
     A question with a subject of its own counts something else ("how much did the test line
     cost?", "by how much did the province climb?")."""

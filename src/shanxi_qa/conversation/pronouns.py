@@ -21,7 +21,7 @@ from shanxi_qa.language.phrases import (
     tokens_of,
 )
 from shanxi_qa.language.reading import (
-    Reading,
+    QuestionReading,
 )
 from shanxi_qa.language.text import stem
 from shanxi_qa.language.vocabulary import (
@@ -72,7 +72,7 @@ def _phrase_headed(noun: str, context: Context) -> str | None:
     return None
 
 
-def _bound(reading: Reading, index: int, kind: Kind) -> bool:
+def _bound(reading: QuestionReading, index: int, kind: Kind) -> bool:
     """Whether the question itself names what the pronoun at ``index`` points to: its own
     subject ("how does the report describe its goals?") or a phrase of an earlier clause
     ("how big is the solar farm and where is it?"), not the phrase the pronoun depends on
@@ -154,7 +154,7 @@ def _pronoun_kind(word: str) -> Kind:
     return "thing"
 
 
-def resolve_references(reading: Reading, context: Context) -> list[str] | None:
+def resolve_references(reading: QuestionReading, context: Context) -> list[str] | None:
     """Replace the pronouns and demonstratives that have no referent of their own."""
     tokens = reading.tokens
     low = [lowered(t) for t in tokens]
@@ -217,7 +217,9 @@ def resolve_references(reading: Reading, context: Context) -> list[str] | None:
     return out if changed else None
 
 
-def _demonstrative_phrase(reading: Reading, index: int, context: Context) -> tuple[str | None, int]:
+def _demonstrative_phrase(
+    reading: QuestionReading, index: int, context: Context
+) -> tuple[str | None, int]:
     """What "this company" at ``index`` points to, and how many tokens it spans."""
     tokens = reading.tokens
     run_end = noun_run_end(tokens, index + 1)

@@ -8,7 +8,7 @@ from typing import Literal
 
 from shanxi_qa.conversation.turn import MAX_ANSWER_WORDS, Turn
 from shanxi_qa.language.phrases import (
-    Span,
+    TokenSpan,
     has_noun,
     head_word,
     is_capitalised,
@@ -22,7 +22,7 @@ from shanxi_qa.language.phrases import (
 )
 from shanxi_qa.language.question import parse_question
 from shanxi_qa.language.reading import (
-    Reading,
+    QuestionReading,
 )
 from shanxi_qa.language.text import stem
 from shanxi_qa.language.vocabulary import (
@@ -45,9 +45,9 @@ class Context:
     """The previous turn, read once."""
 
     turn: Turn
-    reading: Reading
+    reading: QuestionReading
     answer_type: str
-    quote: Reading
+    quote: QuestionReading
 
     @classmethod
     def of(cls, turn: Turn) -> Context:
@@ -57,7 +57,9 @@ class Context:
         answer_type: str = parse.answer_type
         if reading.wh_word in ("who", "whom"):
             answer_type = "person"
-        return cls(turn, reading, answer_type, Reading(quote, phrases=tuple(noun_phrases(quote))))
+        return cls(
+            turn, reading, answer_type, QuestionReading(quote, phrases=tuple(noun_phrases(quote)))
+        )
 
     @property
     def answer(self) -> str | None:
@@ -87,7 +89,7 @@ class Context:
         )
 
 
-def definite(reading: Reading, span: Span) -> str:
+def definite(reading: QuestionReading, span: TokenSpan) -> str:
     """A phrase as a referent: "the" before a bare common noun phrase ("the smart coal mines")."""
     text = reading.text(span)
     first = reading.tokens[span[0]]
@@ -96,7 +98,7 @@ def definite(reading: Reading, span: Span) -> str:
     return "the " + text
 
 
-def entity_of(reading: Reading, span: Span) -> Span:
+def entity_of(reading: QuestionReading, span: TokenSpan) -> TokenSpan:
     """The entity a phrase is about: "the maglev" in "the maximum speed of the maglev"."""
     inner = of_object(reading.tokens, span)
     if inner and stem(head_word(reading.tokens, span)) in ATTRIBUTE_NOUNS:
@@ -104,7 +106,7 @@ def entity_of(reading: Reading, span: Span) -> Span:
     return span
 
 
-def _outside_wh(reading: Reading) -> list[Span]:
+def _outside_wh(reading: QuestionReading) -> list[TokenSpan]:
     wh = reading.wh
     return [span for span in reading.phrases if not (wh and wh[0] <= span[0] < wh[1])]
 
@@ -180,7 +182,7 @@ def referent_of(kind: Kind, context: Context) -> str | None:
         spans = noun_phrases(words)
         if spans and spans[0] == (0, len(words)) and not is_plural(words, spans[0]):
             return "the " + join_tokens(words[1:]) if lowered(words[0]) in ("a", "an") else answer
-    candidates: list[Span] = []
+    candidates: list[TokenSpan] = []
     focus = reading.focus
     if focus and (reading.subject_wh or stem(head_word(tokens, focus)) not in ATTRIBUTE_NOUNS):
         # "which company ...", "what policy framework has Shanxi created?": the thing asked for
@@ -205,7 +207,7 @@ def referent_of(kind: Kind, context: Context) -> str | None:
     return None
 
 
-def _answers_focus(answer: str, tokens: Sequence[str], focus: Span, context: Context) -> bool:
+def _answers_focus(answer: str, tokens: Sequence[str], focus: TokenSpan, context: Context) -> bool:
     """Whether the previous answer names the thing the wh-phrase asked for: a name, or a phrase
     with the same head ("which fault" -> "Longmenshan fault")."""
     words = tokens_of(answer)

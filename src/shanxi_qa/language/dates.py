@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from shanxi_qa.language.phrases import Span, lowered
+from shanxi_qa.language.phrases import TokenSpan, lowered
 from shanxi_qa.language.vocabulary import MONTHS, PREPOSITIONS, TIME_PHRASES
 
 # A year of the last two centuries and this one: 1800-2099.
@@ -51,10 +51,10 @@ def is_month(tokens: Sequence[str], index: int) -> bool:
     return tokens[index][:1].isupper() and (near_number or after_preposition)
 
 
-def date_spans(tokens: Sequence[str]) -> list[Span]:
+def date_spans(tokens: Sequence[str]) -> list[TokenSpan]:
     """The dates among a question's tokens: "May 2021", "Oct 8", "Jan 17, 2024", "2024",
     "this year"."""
-    spans: list[Span] = []
+    spans: list[TokenSpan] = []
     low = [lowered(t) for t in tokens]
     i = 0
     while i < len(tokens):

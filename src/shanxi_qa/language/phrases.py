@@ -19,7 +19,7 @@ from shanxi_qa.language.vocabulary import (
     TRAILING_ADVERBS,
 )
 
-Span = tuple[int, int]
+TokenSpan = tuple[int, int]
 
 _TOKEN = re.compile(r"\w(?:[\w'’\-.,]*\w)?|[^\w\s]")
 
@@ -87,7 +87,7 @@ def adjectival(tokens: Sequence[str], index: int) -> bool:
     )
 
 
-def head_word(tokens: Sequence[str], span: Span) -> str:
+def head_word(tokens: Sequence[str], span: TokenSpan) -> str:
     """The head word of a phrase: its last word before "of"."""
     words = [t for t in tokens[span[0] : span[1]] if _is_word(t)]
     if "of" in (lowered(w) for w in words):
@@ -96,7 +96,7 @@ def head_word(tokens: Sequence[str], span: Span) -> str:
     return lowered(words[-1]) if words else ""
 
 
-def of_object(tokens: Sequence[str], span: Span) -> Span | None:
+def of_object(tokens: Sequence[str], span: TokenSpan) -> TokenSpan | None:
     """The span after the first "of" in a phrase ("the speed of [the maglev]")."""
     for i in range(span[0], span[1]):
         if lowered(tokens[i]) == "of" and i + 1 < span[1]:
@@ -104,7 +104,7 @@ def of_object(tokens: Sequence[str], span: Span) -> Span | None:
     return None
 
 
-def is_plural(tokens: Sequence[str], span: Span) -> bool:
+def is_plural(tokens: Sequence[str], span: TokenSpan) -> bool:
     words = [lowered(t) for t in tokens[span[0] : span[1]]]
     if "and" in words:
         return True
@@ -114,23 +114,23 @@ def is_plural(tokens: Sequence[str], span: Span) -> bool:
     return len(head) > 2 and head.endswith("s") and not head.endswith(("ss", "us", "is", "'s"))
 
 
-def is_proper(tokens: Sequence[str], span: Span) -> bool:
+def is_proper(tokens: Sequence[str], span: TokenSpan) -> bool:
     """A name: capitalised words, no article ("Taiyuan", "Jin Xiangjun")."""
     first = tokens[span[0]]
     return lowered(first) not in NP_LEADERS and is_capitalised(first)
 
 
-def has_noun(tokens: Sequence[str], span: Span, stems: frozenset[str]) -> bool:
+def has_noun(tokens: Sequence[str], span: TokenSpan, stems: frozenset[str]) -> bool:
     return any(stem(lowered(t)) in stems for t in tokens[span[0] : span[1]] if _is_word(t))
 
 
-def noun_phrases(tokens: Sequence[str], sentence_start: bool = True) -> list[Span]:
+def noun_phrases(tokens: Sequence[str], sentence_start: bool = True) -> list[TokenSpan]:
     """Noun phrases: an optional article, demonstrative or possessive pronoun, then a run of
     content words, joined across "of" and "'s" ("the pipes of the vacuum tube"). A past form
     or participle after the first word ends the phrase ("the test line [completed]"). A
     capitalised word is a name, whatever it is in lower case ("when was [To Kill a Mockingbird]
     published?"), except where it opens the sentence (``sentence_start``)."""
-    spans: list[Span] = []
+    spans: list[TokenSpan] = []
     i, n = 0, len(tokens)
 
     def content(index: int) -> bool:

@@ -8,8 +8,8 @@ from typing import Literal
 
 from shanxi_qa.language.names import question_names
 from shanxi_qa.language.numbers import insisted_ordinals, is_count, numerals
-from shanxi_qa.language.phrases import Span, is_content, join_tokens, lowered, noun_run_end
-from shanxi_qa.language.reading import Reading, read_question
+from shanxi_qa.language.phrases import TokenSpan, is_content, join_tokens, lowered, noun_run_end
+from shanxi_qa.language.reading import QuestionReading, read_question
 from shanxi_qa.language.text import STOPWORDS, stem, words
 from shanxi_qa.language.vocabulary import (
     ATTRIBUTE_LINKS,
@@ -160,7 +160,7 @@ class QuestionParse:
     # For each term, corpus terms that mean nearly the same, with their similarity (itself at 1.0).
     expansions: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
     # How the question reads: its wh-phrase, subject and noun phrases (what follow-ups use).
-    reading: Reading = field(default_factory=lambda: Reading([]), compare=False)
+    reading: QuestionReading = field(default_factory=lambda: QuestionReading([]), compare=False)
 
     def expanded_terms(self) -> list[str]:
         """The terms and their expansions, once each: the BM25 query."""
@@ -245,7 +245,7 @@ def parse_question(question: str) -> QuestionParse:
     )
 
 
-def _asked_phrase(reading: Reading) -> tuple[str, Span] | None:
+def _asked_phrase(reading: QuestionReading) -> tuple[str, TokenSpan] | None:
     """The wh-word and the noun phrase the question asks about, from its reading: the noun of
     the wh-phrase ("how many [wind farms]", "which [consultancy]"), the subject of "what is" or
     "who is" ("what is [the population of Shanxi]"), or the noun after a request ("name [the
@@ -278,7 +278,7 @@ def _asked_phrase(reading: Reading) -> tuple[str, Span] | None:
     return None
 
 
-def _focus(reading: Reading) -> tuple[str, ...]:
+def _focus(reading: QuestionReading) -> tuple[str, ...]:
     """Stems of the noun phrase the question asks about; its last one is the head noun.
 
     "how many wind farms does ..." -> (wind, farm); "what is the population of ..." ->

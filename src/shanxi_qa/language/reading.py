@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from shanxi_qa.language.phrases import (
-    Span,
+    TokenSpan,
     adjectival,
     head_word,
     is_content,
@@ -40,23 +40,23 @@ from shanxi_qa.language.vocabulary import (
 
 
 @dataclass
-class Reading:
+class QuestionReading:
     """A light reading of one question."""
 
     tokens: list[str]
-    wh: Span | None = None  # the wh-phrase, with its preposition ("by when", "how many X")
+    wh: TokenSpan | None = None  # the wh-phrase, with its preposition ("by when", "how many X")
     wh_word: str | None = None
-    focus: Span | None = None  # the noun inside the wh-phrase ("smart coal mines")
+    focus: TokenSpan | None = None  # the noun inside the wh-phrase ("smart coal mines")
     aux: int | None = None  # the auxiliary right after the wh-phrase
     subject_wh: bool = False  # the wh-phrase is the subject ("who delivered ...")
-    subject: Span | None = None  # the subject when the wh-phrase is not
-    phrases: tuple[Span, ...] = ()
+    subject: TokenSpan | None = None  # the subject when the wh-phrase is not
+    phrases: tuple[TokenSpan, ...] = ()
 
-    def text(self, span: Span) -> str:
+    def text(self, span: TokenSpan) -> str:
         return join_tokens(self.tokens[span[0] : span[1]])
 
 
-def read_question(text: str) -> Reading:
+def read_question(text: str) -> QuestionReading:
     """Split a question into its wh-phrase, auxiliary, subject and noun phrases."""
     tokens = [t for t in tokens_of(text) if t not in ("?", "!")]
     while tokens and lowered(tokens[0]) in LEADING_FILLERS and len(tokens) > 1:
@@ -65,7 +65,7 @@ def read_question(text: str) -> Reading:
         tokens = tokens[1:]
     if tokens and tokens[0] == ",":
         tokens = tokens[1:]
-    reading = Reading(tokens)
+    reading = QuestionReading(tokens)
     low = [lowered(t) for t in tokens]
     n = len(tokens)
     i = 0
@@ -204,7 +204,7 @@ def _ends_with_verb(tokens: Sequence[str], start: int, end: int) -> bool:
     return True
 
 
-def _name_then_verb(tokens: Sequence[str], span: Span) -> bool:
+def _name_then_verb(tokens: Sequence[str], span: TokenSpan) -> bool:
     """A name followed by one lower-case word that names nothing: "Li Ailing hope",
     "Moscow depart" (but not "Yanggao county" or "Shanxi's capacity")."""
     words = tokens[span[0] : span[1]]
