@@ -127,11 +127,11 @@ class Reader:
         # 26 ms for three passages here); more than the machine's cores only contend.
         threads = threads or min(2, os.cpu_count() or 1)
         try:
-            import onnxruntime
+            import onnxruntime  # noqa: F401  (its absence is reported here, not at the first question)
             from tokenizers import Tokenizer
         except ImportError as error:  # pragma: no cover - an install problem
             raise ReaderError(f"onnxruntime or tokenizers is missing: {error}") from error
-        from shanxi_qa.index.embed import TOKENIZER_FILE, packaged_model_dir
+        from shanxi_qa.index.embed import TOKENIZER_FILE, cpu_session, packaged_model_dir
 
         meta = reader_meta()
         if not model_path.is_file() or model_path.stat().st_size != meta.get("bytes"):
@@ -149,15 +149,9 @@ class Reader:
         self.tokenizer.enable_truncation(
             self.max_length, stride=self.stride, strategy="only_second"
         )
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
         try:
-            self.session = onnxruntime.InferenceSession(
-                str(model_path), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as error:  # onnxruntime raises its own exception types
+            self.session = cpu_session(model_path, threads)
+        except RuntimeError as error:
             raise ReaderError(f"cannot load the reader model {model_path}: {error}") from error
 
     def _clip(self, question: str) -> str:

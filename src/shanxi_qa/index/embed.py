@@ -146,12 +146,30 @@ class SentenceTransformerEncoder:
         shutil.copyfile(self.model_dir / TOKENIZER_FILE, out_dir / TOKENIZER_FILE)
 
 
+def cpu_session(model_path: Path, threads: int) -> Any:
+    """An onnxruntime session for ``model_path`` on the CPU with ``threads`` threads and no
+    log chatter; the reader and the encoder both run in one. Raises RuntimeError with
+    onnxruntime's message when the model cannot be loaded."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    try:
+        return onnxruntime.InferenceSession(
+            str(model_path), options, providers=["CPUExecutionProvider"]
+        )
+    except Exception as error:  # onnxruntime raises its own exception types
+        raise RuntimeError(str(error)) from error
+
+
 class OnnxEncoder:
     """The query-time encoder: onnxruntime + tokenizers, no torch."""
 
     def __init__(self, model_dir: Path, threads: int = 1) -> None:
         try:
-            import onnxruntime
+            import onnxruntime  # noqa: F401  (its absence is reported here, not at the first question)
             from tokenizers import Tokenizer
         except ImportError as error:  # pragma: no cover - an install problem
             raise EmbeddingError(f"onnxruntime or tokenizers is missing: {error}") from error
@@ -161,15 +179,9 @@ class OnnxEncoder:
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.enable_truncation(MAX_SEQ_LENGTH)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
         try:
-            self.session = onnxruntime.InferenceSession(
-                str(onnx_path), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as error:  # onnxruntime raises its own exception types
+            self.session = cpu_session(onnx_path, threads)
+        except RuntimeError as error:
             raise EmbeddingError(f"cannot load {onnx_path}: {error}") from error
         self.dimension = int(self.session.get_outputs()[0].shape[-1])
 
