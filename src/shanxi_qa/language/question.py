@@ -295,11 +295,12 @@ def _focus(reading: QuestionReading) -> tuple[str, ...]:
         )
         if later is None:
             return ()
-        asked = _asked_phrase(read_question(join_tokens(reading.tokens[later:])))
+        again = read_question(join_tokens(reading.tokens[later:]))
+        asked = _asked_phrase(again)
         if asked is None:
             return ()
         wh, (start, end) = asked
-        tokens = reading.tokens[later:]
+        tokens = again.tokens
     else:
         wh, (start, end) = asked
         tokens = reading.tokens
